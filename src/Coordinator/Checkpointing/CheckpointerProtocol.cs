@@ -1,0 +1,13 @@
+using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.Protocol;
+
+namespace Orchestrator.Coordinator.Checkpointing;
+
+/// <summary>Write this checkpoint; it stays in the process (its tensors are already host copies).</summary>
+public sealed record SaveCheckpoint(CheckpointContent Content);
+
+/// <summary>The checkpoint is on disk, verified by its manifest, and `latest` points to it.</summary>
+public sealed record CheckpointSaved(long Step, string Directory, double Seconds) : IClusterMessage;
+
+/// <summary>The checkpoint could not be written; earlier checkpoints are untouched.</summary>
+public sealed record CheckpointFailed(long Step, string Reason) : IClusterMessage;

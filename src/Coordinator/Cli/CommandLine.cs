@@ -1,0 +1,72 @@
+namespace Orchestrator.Coordinator.Cli;
+
+/// <summary>
+/// The parsed command line: verb words (`train`, `shards make`) then `--name value` options and
+/// `--flag` switches. Every verb declares its options, so a typo is an error, not a silent default.
+/// </summary>
+public sealed class CommandLine
+{
+    private readonly Dictionary<string, string?> _options;
+
+    private CommandLine(IReadOnlyList<string> verb, Dictionary<string, string?> options)
+    {
+        Verb = verb;
+        _options = options;
+    }
+
+    public IReadOnlyList<string> Verb { get; }
+
+    /// <summary>Parses <paramref name="args"/>; <paramref name="valueOptions"/> take a value, <paramref name="flags"/> do not.</summary>
+    public static CommandLine Parse(IReadOnlyList<string> args, int verbWords, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flags)
+    {
+        var verb = args.Take(verbWords).ToList();
+        var options = new Dictionary<string, string?>();
+        for (int i = verbWords; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new CommandLineException($"unexpected argument '{arg}' after '{string.Join(' ', verb)}'");
+            }
+            string name = arg[2..];
+            if (flags.Contains(name))
+            {
+                options[name] = null;
+            }
+            else if (valueOptions.Contains(name))
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    throw new CommandLineException($"option --{name} needs a value");
+                }
+                options[name] = args[++i];
+            }
+            else
+            {
+                var known = valueOptions.Concat(flags).Order().Select(o => "--" + o);
+                throw new CommandLineException($"unknown option --{name} for '{string.Join(' ', verb)}'; expected one of: {string.Join(", ", known)}");
+            }
+        }
+        return new CommandLine(verb, options);
+    }
+
+    public string? Value(string name) => _options.TryGetValue(name, out var value) ? value : null;
+
+    public bool Has(string name) => _options.ContainsKey(name);
+
+    /// <summary>A positive integer option, or null when absent.</summary>
+    public int? PositiveInt(string name)
+    {
+        string? text = Value(name);
+        if (text is null)
+        {
+            return null;
+        }
+        return int.TryParse(text, out int value) && value > 0
+            ? value
+            : throw new CommandLineException($"option --{name}: expected a positive integer, got '{text}'");
+    }
+}
+
+/// <summary>A command line that cannot be run as written.</summary>
+public sealed class CommandLineException(string message) : Exception(message);

@@ -1,0 +1,41 @@
+namespace Orchestrator.Coordinator.Console;
+
+/// <summary>
+/// A one-line live progress bar (step, loss, samples/s, ETA) redrawn in place on a terminal; when the
+/// output is redirected (CI logs) it prints a plain line every few percent instead.
+/// </summary>
+public sealed class ProgressBar(TextWriter output, bool interactive, string label)
+{
+    private const int Width = 28;
+    private int _lastPercentPrinted = -1;
+
+    public static ProgressBar ForConsole(string label) =>
+        new(System.Console.Out, !System.Console.IsOutputRedirected, label);
+
+    /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> with a free-form detail and an ETA from the rate.</summary>
+    public void Report(long done, long total, string detail, double ratePerSecond)
+    {
+        double fraction = total == 0 ? 1 : Math.Clamp((double)done / total, 0, 1);
+        string eta = ratePerSecond > 0 ? Format(TimeSpan.FromSeconds((total - done) / ratePerSecond)) : "--:--";
+        int filled = (int)Math.Round(fraction * Width);
+        string line = $"{label} [{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} {detail} ETA {eta}";
+        if (interactive)
+        {
+            output.Write("\r" + line.PadRight(System.Console.WindowWidth > 0 ? Math.Min(System.Console.WindowWidth - 1, 160) : 120));
+            if (done >= total)
+            {
+                output.WriteLine();
+            }
+            return;
+        }
+        int percent = (int)(fraction * 100);
+        if (percent / 5 != _lastPercentPrinted / 5 || done >= total)
+        {
+            _lastPercentPrinted = percent;
+            output.WriteLine(line);
+        }
+    }
+
+    private static string Format(TimeSpan span) =>
+        span.TotalHours >= 1 ? span.ToString(@"h\:mm\:ss") : span.ToString(@"mm\:ss");
+}

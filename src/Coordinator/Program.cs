@@ -1,0 +1,60 @@
+using Orchestrator.Coordinator.Cli;
+using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.RunSpec;
+using Orchestrator.DataLoader.Shards;
+
+// `orchestrator <verb> [options]`: see Usage below and docs/architecture.md.
+const string Usage = """
+    usage:
+      orchestrator train [--config run.yaml] [--resume latest|CHECKPOINT_DIR] [--steps N]
+          a whole run in one process; with no --config, the embedded examples/quickstart.yaml
+      orchestrator shards make [--config run.yaml]
+          writes the spec's synthetic caption-image shards (data.synthetic)
+      orchestrator checkpoints list [--config run.yaml | --dir CHECKPOINT_ROOT]
+          lists checkpoints and verifies their hashes
+    """;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+try
+{
+    return args switch
+    {
+        ["train", ..] => await TrainCommand.RunAsync(CommandLine.Parse(args, 1, TrainCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["checkpoints", "list", ..] => CheckpointsCommand.List(CommandLine.Parse(args, 2, CheckpointsCommand.ValueOptions, new HashSet<string>())),
+        [] or ["help" or "--help" or "-h", ..] => PrintUsage(0),
+        _ => PrintUsage(2, $"unknown command '{string.Join(' ', args)}'"),
+    };
+}
+catch (Exception e) when (e is CommandLineException or RunSpecException or ShardException or CheckpointCorruptException
+                              or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("stopped");
+    return 130;
+}
+
+int PrintUsage(int code, string? problem = null)
+{
+    if (problem is not null)
+    {
+        Console.Error.WriteLine($"error: {problem}");
+    }
+    (code == 0 ? Console.Out : Console.Error).Write(Usage);
+    return code;
+}

@@ -1,0 +1,186 @@
+using Akka.Actor;
+using Akka.Event;
+using Orchestrator.Coordinator.Checkpointing;
+using Orchestrator.Core.Checkpoints;
+using Orchestrator.Evaluator.Actors;
+using Orchestrator.Trainer.Worker;
+
+namespace Orchestrator.Coordinator.Run;
+
+/// <summary>
+/// The run coordinator (a cluster singleton on the coordinator role): gathers the workers, restores a
+/// checkpoint when resuming, drives the steps as barriers, asks rank 0 for state to checkpoint, and
+/// hands saved checkpoints to the evaluator. The bookkeeping lives in <see cref="RunJournal"/> and
+/// <see cref="RunSchedule"/>.
+/// </summary>
+public sealed class RunCoordinatorActor : ReceiveActor
+{
+    private readonly RunCoordinatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SortedDictionary<int, IActorRef> _workers = [];
+    private readonly HashSet<int> _answered = [];
+    private long _nextStep;
+    private int _pendingSaves;
+    private int _pendingEvaluations;
+    private long _lastEvaluatedStep;
+    private bool _training;
+
+    public RunCoordinatorActor(RunCoordinatorSettings settings)
+    {
+        _settings = settings;
+        _nextStep = settings.Schedule.StartStep;
+        _lastEvaluatedStep = settings.Schedule.StartStep;
+        Receive<WorkerReady>(HandleWorkerReady);
+        Receive<StateRestored>(HandleStateRestored);
+        Receive<StepCompleted>(HandleStepCompleted);
+        Receive<StepFailed>(failed => Fail($"rank {failed.Rank} failed at step {failed.Step}: {failed.Reason}"));
+        Receive<StateCaptured>(HandleStateCaptured);
+        Receive<CheckpointSaved>(HandleCheckpointSaved);
+        Receive<CheckpointFailed>(failed => Fail($"checkpoint at step {failed.Step} could not be written: {failed.Reason}"));
+        Receive<EvaluationCompleted>(HandleEvaluationCompleted);
+        Receive<EvaluationFailed>(HandleEvaluationFailed);
+    }
+
+    public static Props Props(RunCoordinatorSettings settings) => Akka.Actor.Props.Create(() => new RunCoordinatorActor(settings));
+
+    private void HandleWorkerReady(WorkerReady ready)
+    {
+        _workers[ready.Rank] = Sender;
+        _log.Info("worker rank {0} of {1} is ready", ready.Rank, ready.WorldSize);
+        if (_workers.Count < _settings.ExpectedWorkers)
+        {
+            return;
+        }
+        if (_settings.Resume is { } checkpoint)
+        {
+            _log.Info("restoring {0} (step {1}) on every worker", checkpoint.Directory, checkpoint.Manifest.Step);
+            foreach (var worker in _workers.Values)
+            {
+                worker.Tell(new RestoreState(checkpoint));
+            }
+        }
+        else
+        {
+            StartTraining();
+        }
+    }
+
+    private void HandleStateRestored(StateRestored restored)
+    {
+        if (_answered.Add(restored.Rank) && _answered.Count == _workers.Count)
+        {
+            StartTraining();
+        }
+    }
+
+    private void StartTraining()
+    {
+        _training = true;
+        _settings.Journal.Started(_settings.Schedule.StartStep, _settings.Schedule.TotalSteps, _workers.Count);
+        if (_nextStep >= _settings.Schedule.TotalSteps)
+        {
+            TryFinish();
+            return;
+        }
+        IssueStep();
+    }
+
+    private void IssueStep()
+    {
+        _answered.Clear();
+        foreach (var worker in _workers.Values)
+        {
+            worker.Tell(new RunStep(_nextStep));
+        }
+    }
+
+    private void HandleStepCompleted(StepCompleted completed)
+    {
+        if (completed.Outcome.Step != _nextStep || !_answered.Add(completed.Rank))
+        {
+            return;
+        }
+        _settings.Journal.WorkerStepped(completed.Rank, completed.Outcome);
+        if (_answered.Count < _workers.Count)
+        {
+            return;
+        }
+        _settings.Journal.Stepped(completed.Outcome);
+        long completedSteps = ++_nextStep;
+        if (_settings.Schedule.CheckpointDue(completedSteps))
+        {
+            // Rank 0 handles this before the next RunStep (one sender, ordered mailbox), so the state
+            // is exactly that after `completedSteps` steps.
+            _pendingSaves++;
+            _workers[0].Tell(new CaptureState(completedSteps));
+        }
+        if (completedSteps < _settings.Schedule.TotalSteps)
+        {
+            IssueStep();
+        }
+        else
+        {
+            _training = false;
+            TryFinish();
+        }
+    }
+
+    private void HandleStateCaptured(StateCaptured captured)
+    {
+        var content = _settings.Checkpoints.Content(captured.Step, _workers.Count, captured.Files, _settings.Journal.CheckpointMetrics());
+        _settings.Checkpointer.Tell(new SaveCheckpoint(content));
+    }
+
+    private void HandleCheckpointSaved(CheckpointSaved saved)
+    {
+        _pendingSaves--;
+        _settings.Journal.CheckpointSaved(saved);
+        if (_settings.Schedule.EvaluationDue(saved.Step, _lastEvaluatedStep))
+        {
+            _lastEvaluatedStep = saved.Step;
+            _pendingEvaluations++;
+            _settings.Evaluator.Tell(new EvaluateCheckpoint(saved.Directory, saved.Step));
+        }
+        TryFinish();
+    }
+
+    private void HandleEvaluationCompleted(EvaluationCompleted completed)
+    {
+        _pendingEvaluations--;
+        _settings.Journal.Evaluated(completed);
+        TryFinish();
+    }
+
+    private void HandleEvaluationFailed(EvaluationFailed failed)
+    {
+        _pendingEvaluations--;
+        _log.Warning("evaluation of step {0} failed: {1}", failed.Step, failed.Reason);
+        _settings.Journal.EvaluationFailed(failed);
+        TryFinish();
+    }
+
+    private void TryFinish()
+    {
+        if (!_training && _pendingSaves == 0 && _pendingEvaluations == 0 && _nextStep >= _settings.Schedule.TotalSteps)
+        {
+            _settings.Completion.TrySetResult(_settings.Journal.Finish());
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        _log.Error(reason);
+        _settings.Completion.TrySetException(new InvalidOperationException(reason));
+    }
+}
+
+/// <summary>What the run coordinator is built with.</summary>
+public sealed record RunCoordinatorSettings(
+    int ExpectedWorkers,
+    RunSchedule Schedule,
+    LoadedCheckpoint? Resume,
+    CheckpointContentFactory Checkpoints,
+    RunJournal Journal,
+    IActorRef Checkpointer,
+    IActorRef Evaluator,
+    TaskCompletionSource<RunSummary> Completion);

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Orchestrator.Coordinator.Checkpointing;
+using Orchestrator.Coordinator.Console;
+using Orchestrator.Core.Telemetry;
+using Orchestrator.Evaluator.Actors;
+using Orchestrator.Evaluator.Plots;
+using Orchestrator.Trainer.Replica;
+
+namespace Orchestrator.Coordinator.Run;
+
+/// <summary>
+/// The run's record: one JSON line per step, checkpoint and evaluation in metrics.jsonl, the live
+/// progress bar, the telemetry instruments, and at the end a loss plot and the run summary.
+/// </summary>
+public sealed class RunJournal : IDisposable
+{
+    private readonly StreamWriter _metrics;
+    private readonly ProgressBar _progress;
+    private readonly string _outputDirectory;
+    private readonly List<(double X, double Y)> _losses = [];
+    private readonly Dictionary<int, double> _stepSecondsByRank = [];
+    private readonly Stopwatch _clock = new();
+    private long _startStep;
+    private long _totalSteps;
+    private long _completed;
+    private long _samplesSinceStart;
+    private double? _firstLoss;
+    private double _lastLoss = double.NaN;
+    private string? _lastCheckpoint;
+    private EvaluationCompleted? _lastEvaluation;
+
+    public RunJournal(string outputDirectory, ProgressBar progress)
+    {
+        _outputDirectory = outputDirectory;
+        Directory.CreateDirectory(outputDirectory);
+        MetricsPath = Path.Combine(outputDirectory, "metrics.jsonl");
+        _metrics = new StreamWriter(new FileStream(MetricsPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _progress = progress;
+    }
+
+    public string MetricsPath { get; }
+
+    public void Started(long startStep, long totalSteps, int workers)
+    {
+        _startStep = startStep;
+        _completed = startStep;
+        _totalSteps = totalSteps;
+        _clock.Restart();
+        Write(new { @event = "start", step = startStep, total_steps = totalSteps, workers, time = Now() });
+    }
+
+    /// <summary>One worker's part of a step: per-rank timings make a straggler visible.</summary>
+    public void WorkerStepped(int rank, StepOutcome outcome) => _stepSecondsByRank[rank] = outcome.TotalSeconds;
+
+    /// <summary>A global step is complete (every worker answered).</summary>
+    public void Stepped(StepOutcome outcome)
+    {
+        _completed = outcome.Step + 1;
+        _samplesSinceStart += outcome.GlobalSamples;
+        double rate = _samplesSinceStart / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+        _firstLoss ??= outcome.MeanLoss;
+        _lastLoss = outcome.MeanLoss;
+        _losses.Add((_completed, outcome.MeanLoss));
+        OrchestratorTelemetry.RecordLoss(outcome.MeanLoss);
+        OrchestratorTelemetry.RecordSamples(outcome.GlobalSamples, rate);
+        Write(new
+        {
+            step = _completed,
+            loss = outcome.MeanLoss,
+            samples = outcome.GlobalSamples,
+            samples_per_second = rate,
+            grad_norm = outcome.GradNorm,
+            step_seconds_by_rank = _stepSecondsByRank.OrderBy(p => p.Key).Select(p => p.Value).ToArray(),
+            time = Now(),
+        });
+        double stepsPerSecond = (_completed - _startStep) / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+        _progress.Report(_completed, _totalSteps,
+            string.Create(CultureInfo.InvariantCulture, $"loss {outcome.MeanLoss:0.0000} {rate:0.0} samples/s"), stepsPerSecond);
+    }
+
+    public void CheckpointSaved(CheckpointSaved saved)
+    {
+        _lastCheckpoint = saved.Directory;
+        Write(new { @event = "checkpoint", step = saved.Step, directory = saved.Directory, seconds = saved.Seconds, time = Now() });
+    }
+
+    public void Evaluated(EvaluationCompleted completed)
+    {
+        _lastEvaluation = completed;
+        Write(new
+        {
+            @event = "evaluation",
+            step = completed.Step,
+            frechet_distance = completed.FrechetDistance,
+            extractor = completed.Extractor,
+            grid = completed.GridPath,
+            time = Now(),
+        });
+    }
+
+    public void EvaluationFailed(EvaluationFailed failed) =>
+        Write(new { @event = "evaluation_failed", step = failed.Step, reason = failed.Reason, time = Now() });
+
+    /// <summary>Metrics stored in a checkpoint's manifest.</summary>
+    public IReadOnlyDictionary<string, double> CheckpointMetrics() =>
+        double.IsNaN(_lastLoss) ? new Dictionary<string, double>() : new Dictionary<string, double> { ["loss"] = _lastLoss };
+
+    public RunSummary Finish()
+    {
+        string? plot = null;
+        if (_losses.Count > 1)
+        {
+            plot = Path.Combine(_outputDirectory, "loss.png");
+            LinePlot.WritePng(plot, "training loss", [("loss", _losses)], "step", "loss");
+        }
+        Write(new { @event = "finish", step = _completed, time = Now() });
+        return new RunSummary(
+            _startStep, _completed, _firstLoss ?? double.NaN, _lastLoss, _lastCheckpoint,
+            _lastEvaluation?.GridPath, _lastEvaluation?.FrechetDistance, _lastEvaluation?.Extractor, MetricsPath, plot);
+    }
+
+    private void Write(object record) => _metrics.WriteLine(JsonSerializer.Serialize(record));
+
+    private static string Now() => DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    public void Dispose() => _metrics.Dispose();
+}

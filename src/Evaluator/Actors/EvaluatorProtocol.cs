@@ -1,0 +1,12 @@
+using Orchestrator.Core.Protocol;
+
+namespace Orchestrator.Evaluator.Actors;
+
+/// <summary>Evaluate the checkpoint in <paramref name="Directory"/>, written after <paramref name="Step"/> steps.</summary>
+public sealed record EvaluateCheckpoint(string Directory, long Step) : IClusterMessage;
+
+/// <summary>The evaluation's results: where the sample grid is and the Frechet distance on the named features.</summary>
+public sealed record EvaluationCompleted(long Step, string GridPath, double FrechetDistance, string Extractor) : IClusterMessage;
+
+/// <summary>The evaluation could not be done; training is not affected.</summary>
+public sealed record EvaluationFailed(long Step, string Reason) : IClusterMessage;

@@ -1,0 +1,110 @@
+using Orchestrator.Core.RunSpec;
+using Orchestrator.Core.Safetensors;
+using Orchestrator.Models.State;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Trainer.Optimization;
+
+/// <summary>
+/// AdamW with decoupled weight decay (Loshchilov and Hutter, 2019), written out so that its state
+/// (step, exp_avg, exp_avg_sq per parameter) is plain named tensors that checkpoints store as safetensors
+/// and that every replica updates with the same elementwise arithmetic.
+/// </summary>
+public sealed class AdamW : IDisposable
+{
+    private readonly IReadOnlyList<(string Name, Parameter Value)> _parameters;
+    private readonly Tensor[] _expAvg;
+    private readonly Tensor[] _expAvgSq;
+    private readonly double _beta1;
+    private readonly double _beta2;
+    private readonly double _eps;
+    private readonly double _weightDecay;
+
+    public AdamW(IReadOnlyList<(string Name, Parameter Value)> parameters, OptimizerSection spec)
+    {
+        _parameters = parameters;
+        _beta1 = spec.Betas[0];
+        _beta2 = spec.Betas[1];
+        _eps = spec.Eps;
+        _weightDecay = spec.WeightDecay;
+        _expAvg = parameters.Select(p => torch.zeros_like(p.Value).DetachFromDisposeScope()).ToArray();
+        _expAvgSq = parameters.Select(p => torch.zeros_like(p.Value).DetachFromDisposeScope()).ToArray();
+    }
+
+    /// <summary>Optimizer steps taken so far (Adam's t).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>One update; <paramref name="gradients"/> holds one tensor per parameter, in parameter order.</summary>
+    public void Step(double lr, IReadOnlyList<Tensor> gradients)
+    {
+        StepCount++;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount);
+        double biasCorrection2 = 1 - Math.Pow(_beta2, StepCount);
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            var p = _parameters[i].Value;
+            var g = gradients[i];
+            p.mul_(1 - lr * _weightDecay);
+            _expAvg[i].mul_(_beta1).add_(g, alpha: 1 - _beta1);
+            _expAvgSq[i].mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
+            var denominator = (_expAvgSq[i] / biasCorrection2).sqrt_().add_(_eps);
+            p.addcdiv_(_expAvg[i], denominator, value: -lr / biasCorrection1);
+        }
+    }
+
+    /// <summary>The state as named tensors: step, exp_avg.NAME, exp_avg_sq.NAME.</summary>
+    public List<KeyValuePair<string, SafeTensor>> Capture()
+    {
+        var state = new List<KeyValuePair<string, SafeTensor>>
+        {
+            new("step", SafeTensor.FromInt64([StepCount], [1])),
+        };
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            state.Add(new($"exp_avg.{_parameters[i].Name}", ModuleState.ToSafeTensor(_expAvg[i])));
+        }
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            state.Add(new($"exp_avg_sq.{_parameters[i].Name}", ModuleState.ToSafeTensor(_expAvgSq[i])));
+        }
+        return state;
+    }
+
+    /// <summary>Restores a state written by <see cref="Capture"/>.</summary>
+    public void Restore(IReadOnlyDictionary<string, SafeTensor> state, string source)
+    {
+        if (!state.TryGetValue("step", out var step) || step.Dtype != "I64")
+        {
+            throw new InvalidDataException($"{source}: tensor 'step' (I64) is missing.");
+        }
+        StepCount = step.ToInt64()[0];
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            Load(_expAvg[i], $"exp_avg.{_parameters[i].Name}");
+            Load(_expAvgSq[i], $"exp_avg_sq.{_parameters[i].Name}");
+        }
+
+        void Load(Tensor target, string name)
+        {
+            if (!state.TryGetValue(name, out var saved) || !saved.Shape.SequenceEqual(target.shape))
+            {
+                throw new InvalidDataException($"{source}: tensor '{name}' is missing or has the wrong shape; expected [{string.Join(", ", target.shape)}].");
+            }
+            using var loaded = ModuleState.FromSafeTensor(saved, name, source);
+            target.copy_(loaded);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _expAvg.Concat(_expAvgSq))
+        {
+            t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Orchestrator.Trainer.Reduction;
+
+/// <summary>
+/// One member's view of a collective group: every member calls the same operations in the same
+/// order with buffers of the same length, and each call returns when the buffer holds the
+/// reduction over all members. In-process now (<see cref="InProcessAllReduceGroup"/>); the TCP
+/// ring all-reduce of the many-processes issue implements the same interface.
+/// </summary>
+public interface IAllReduce
+{
+    int Rank { get; }
+
+    int WorldSize { get; }
+
+    /// <summary>Element-wise sum, in place. Integer addition is exact, so any order gives the same bits.</summary>
+    Task SumAsync(long[] buffer, CancellationToken cancellationToken);
+
+    /// <summary>Element-wise float sum, in place (the fast path: within float tolerance across world sizes).</summary>
+    Task SumAsync(float[] buffer, CancellationToken cancellationToken);
+
+    /// <summary>Element-wise maximum, in place.</summary>
+    Task MaxAsync(float[] buffer, CancellationToken cancellationToken);
+}
