@@ -1,0 +1,44 @@
+using static TorchSharp.torch;
+
+namespace Orchestrator.DataLoader.Batching;
+
+/// <summary>
+/// The usable samples of a worker's part of one global step, as CPU tensors; rows that could not
+/// be used are left out, so <see cref="Count"/> may be below the positions asked for.
+/// </summary>
+public sealed class TrainingBatch : IDisposable
+{
+    internal TrainingBatch(
+        long step, long epoch, Tensor images, Tensor tokens, long[] sampleIndices, string[] keys, string[] captions)
+    {
+        Step = step;
+        Epoch = epoch;
+        Images = images;
+        Tokens = tokens;
+        SampleIndices = sampleIndices;
+        Keys = keys;
+        Captions = captions;
+    }
+
+    public long Step { get; }
+    public long Epoch { get; }
+
+    /// <summary>float32 (n, 3, 1, S, S) in [-1, 1]: channels, then frames (1 for an image, so video fits), then rows and columns.</summary>
+    public Tensor Images { get; }
+
+    /// <summary>int64 (n, L): caption token ids, see <see cref="Text.CaptionTokenizer"/>.</summary>
+    public Tensor Tokens { get; }
+
+    /// <summary>Sample index of each kept sample in the run, step*B + position: the key of its random draws (SampleSeed).</summary>
+    public long[] SampleIndices { get; }
+
+    public string[] Keys { get; }
+    public string[] Captions { get; }
+    public int Count => SampleIndices.Length;
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Tokens.Dispose();
+    }
+}

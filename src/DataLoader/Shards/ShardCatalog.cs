@@ -1,0 +1,149 @@
+using System.IO.Enumeration;
+using Orchestrator.Core.RunSpec;
+using Parquet;
+using Parquet.Schema;
+
+namespace Orchestrator.DataLoader.Shards;
+
+/// <summary>
+/// The global sample space: every shard of every source, concatenated in order, with row counts
+/// and row-group sizes read from the Parquet footers only (no data is read).
+/// </summary>
+/// <remarks>
+/// Sources are concatenated in the order given; a source's weight is not applied here (every row
+/// counts once). Within a source, shards are sorted by file name (ordinal), so the same files
+/// always give the same global row numbers.
+/// </remarks>
+public sealed class ShardCatalog
+{
+    private readonly long[] _firstRows;
+
+    private ShardCatalog(IReadOnlyList<ShardInfo> shards)
+    {
+        Shards = shards;
+        _firstRows = shards.Select(s => s.FirstRow).ToArray();
+        TotalRows = shards.Sum(s => s.RowCount);
+    }
+
+    public IReadOnlyList<ShardInfo> Shards { get; }
+
+    public long TotalRows { get; }
+
+    /// <summary>Opens every shard of <paramref name="sources"/>; a missing folder, no shards, an unreadable footer or missing columns throw <see cref="ShardException"/>.</summary>
+    public static async Task<ShardCatalog> OpenAsync(IReadOnlyList<DatasetSource> sources, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 0)
+        {
+            throw new ArgumentException("At least one dataset source is needed.", nameof(sources));
+        }
+
+        var shards = new List<ShardInfo>();
+        long firstRow = 0;
+        foreach (DatasetSource source in sources)
+        {
+            foreach (string file in ResolveFiles(source.Shards))
+            {
+                ShardInfo shard = await ReadFooterAsync(shards.Count, file, source.Columns, firstRow, ct);
+                shards.Add(shard);
+                firstRow += shard.RowCount;
+            }
+        }
+
+        return new ShardCatalog(shards);
+    }
+
+    /// <summary>Shard, row group and row in group of global row <paramref name="globalRow"/> (0 to TotalRows-1).</summary>
+    public RowLocation Locate(long globalRow)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(globalRow);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(globalRow, TotalRows);
+        int found = Array.BinarySearch(_firstRows, globalRow);
+        int index = found >= 0 ? found : ~found - 1;
+
+        // Empty shards share their first row with the next one: move to the one holding the row.
+        while (globalRow >= Shards[index].FirstRow + Shards[index].RowCount)
+        {
+            index++;
+        }
+
+        ShardInfo shard = Shards[index];
+        (int group, int row) = shard.LocateRow(globalRow - shard.FirstRow);
+        return new RowLocation(shard, group, row);
+    }
+
+    // A folder gives its *.parquet files; a path with * or ? in its file name is a glob in its folder.
+    private static IReadOnlyList<string> ResolveFiles(string shards)
+    {
+        if (string.IsNullOrWhiteSpace(shards))
+        {
+            throw new ShardException(shards, "the dataset source names no shards (expected a folder or a glob such as data/*.parquet)");
+        }
+
+        string full = Path.GetFullPath(shards);
+        string fileName = Path.GetFileName(full);
+        bool isGlob = fileName.Contains('*', StringComparison.Ordinal) || fileName.Contains('?', StringComparison.Ordinal);
+        string folder = isGlob ? Path.GetDirectoryName(full)! : full;
+        string pattern = isGlob ? fileName : "*.parquet";
+        if (!Directory.Exists(folder))
+        {
+            throw new ShardException(folder, isGlob || !File.Exists(full)
+                ? "the shard folder does not exist"
+                : "expected a folder of .parquet files or a glob, found a file without a wildcard");
+        }
+
+        string[] files = Directory.EnumerateFiles(folder)
+            .Where(f => FileSystemName.MatchesSimpleExpression(pattern, Path.GetFileName(f), ignoreCase: false))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        if (files.Length == 0)
+        {
+            throw new ShardException(full, isGlob ? "no files match the glob" : "the folder holds no .parquet files");
+        }
+
+        return files;
+    }
+
+    private static async Task<ShardInfo> ReadFooterAsync(int index, string file, ColumnMap columns, long firstRow, CancellationToken ct)
+    {
+        ParquetSchema schema;
+        long[] rowGroupRows;
+        try
+        {
+            await using ParquetReader reader = await ParquetReader.CreateAsync(file, null, ct);
+            schema = reader.Schema;
+            rowGroupRows = reader.Metadata?.RowGroups.Select(g => g.NumRows).ToArray()
+                ?? throw new InvalidDataException("the footer has no file metadata");
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ShardException)
+        {
+            // Parquet.Net reports damaged files with many exception types (DESIGN.md, "Facts").
+            throw new ShardException(file, $"cannot read the Parquet footer ({e.GetType().Name}: {e.Message})", e);
+        }
+
+        if (rowGroupRows.Any(n => n < 0))
+        {
+            throw new ShardException(file, "the footer gives a negative row count");
+        }
+
+        RequireColumn(file, schema, columns.Caption, ShardColumns.IsString, "a string column");
+        RequireColumn(file, schema, columns.Image, ShardColumns.IsBinary, "a binary column of encoded images");
+        bool hasKey = ShardColumns.Find(schema, columns.Key) is { } key && ShardColumns.IsString(key);
+        return new ShardInfo(index, file, columns, hasKey, firstRow, rowGroupRows);
+    }
+
+    private static void RequireColumn(string file, ParquetSchema schema, string name, Func<DataField, bool> fits, string expected)
+    {
+        DataField? field = ShardColumns.Find(schema, name);
+        if (field is null)
+        {
+            string present = string.Join(", ", schema.Fields.Select(f => f.Name));
+            throw new ShardException(file, $"missing column '{name}' (expected {expected}; columns present: {present})");
+        }
+
+        if (!fits(field))
+        {
+            throw new ShardException(file, $"column '{name}' holds {field.ClrType.Name}{(field.IsArray ? "[]" : "")}, expected {expected}");
+        }
+    }
+}
