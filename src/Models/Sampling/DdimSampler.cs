@@ -1,0 +1,49 @@
+using Orchestrator.Models.Diffusion;
+using static TorchSharp.torch;
+
+namespace Orchestrator.Models.Sampling;
+
+/// <summary>
+/// DDIM (Song et al., 2021, eq. 12) over an evenly spaced subsequence of the timesteps,
+/// tau_i = floor(i T / steps): eta = 0 is deterministic given the initial noise, eta = 1 has DDPM's variance.
+/// </summary>
+public sealed class DdimSampler : Sampler
+{
+    private readonly double _eta;
+
+    public DdimSampler(NoiseSchedule schedule, double eta)
+        : base(schedule)
+    {
+        if (!(eta >= 0 && eta <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eta), $"eval.sampler.eta: expected a value in [0, 1], got {eta}.");
+        }
+
+        _eta = eta;
+    }
+
+    internal override IReadOnlyList<int> Timesteps(int steps)
+    {
+        var total = Schedule.Timesteps;
+        if (steps < 1 || steps > total)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(steps), $"eval.sampler.steps: expected 1 to {total} (diffusion.timesteps) for ddim, got {steps}.");
+        }
+
+        return Enumerable.Range(0, steps).Select(i => (int)((long)i * total / steps)).Reverse().ToArray();
+    }
+
+    internal override Tensor Step(Tensor x, Tensor eps, int t, int previous, SampleNoise noise)
+    {
+        var alphaBar = AlphaBar(t);
+        var alphaBarPrevious = AlphaBar(previous);
+        var x0 = PredictX0(x, eps, t);
+        // sigma_t(eta) of eq. 16; 0 at the last step, where abar_previous = 1.
+        var sigma = _eta * Math.Sqrt(
+            Math.Max(0, (1 - alphaBarPrevious) / (1 - alphaBar) * (1 - (alphaBar / alphaBarPrevious))));
+        var direction = Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - (sigma * sigma))) * eps;
+        var next = (Math.Sqrt(alphaBarPrevious) * x0) + direction;
+        return sigma > 0 ? next + (sigma * noise.Next(x.device)) : next;
+    }
+}
