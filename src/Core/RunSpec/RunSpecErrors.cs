@@ -13,16 +13,12 @@ internal sealed class RunSpecErrors(string source, IReadOnlyDictionary<string, i
 
     public string Source => source;
 
-    public int Count => _messages.Count;
-
     public void Add(string path, string problem, string got, string expected, int? line = null)
     {
         line ??= lines.TryGetValue(path, out var known) ? known : null;
         var where = line is { } l ? $" (line {l.ToString(CultureInfo.InvariantCulture)})" : "";
         _messages.Add($"{source}: {path}: {problem}, got {got}; expected {expected}{where}");
     }
-
-    public void AddRaw(string message) => _messages.Add(message);
 
     public void ThrowIfAny()
     {

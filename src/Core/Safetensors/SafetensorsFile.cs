@@ -13,8 +13,8 @@ namespace Orchestrator.Core.Safetensors;
 /// </summary>
 public static class SafetensorsFile
 {
-    /// <summary>Largest header accepted; the reference implementation uses the same 100 MB bound.</summary>
-    public const long MaxHeaderBytes = 100_000_000;
+    /// <summary>Largest header accepted (100 MiB, the reference implementation's bound against header bombs).</summary>
+    public const long MaxHeaderBytes = 100L * 1024 * 1024;
 
     private const string MetadataKey = "__metadata__";
 
