@@ -40,7 +40,7 @@ public sealed partial class CheckpointStore
     public CheckpointStore(string directory, int keepLast = 3)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
-        _directory = Path.GetFullPath(directory);
+        _directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         _keepLast = keepLast;
     }
 

@@ -22,7 +22,7 @@ public static class RunSpecValidator
         var e = new RunSpecErrors(sourceName, lines);
         CheckRun(spec.Run, e);
         CheckData(spec.Data, spec.Model, e);
-        CheckModel(spec.Model, e);
+        CheckModel(spec.Model, spec.Data.ImageSize, e);
         CheckDiffusion(spec.Diffusion, e);
         CheckTrain(spec.Train, spec.Cluster, e);
         CheckCluster(spec.Cluster, e);
@@ -95,7 +95,7 @@ public static class RunSpecValidator
         }
     }
 
-    private static void CheckModel(ModelSection model, RunSpecErrors e)
+    private static void CheckModel(ModelSection model, int imageSize, RunSpecErrors e)
     {
         OneOf(e, "model.kind", model.Kind, "unet2d");
         AtLeast(e, "model.in_channels", model.InChannels, 1);
@@ -125,10 +125,7 @@ public static class RunSpecValidator
             AtLeast(e, $"model.channel_multipliers[{Show(i)}]", model.ChannelMultipliers[i], 1);
         }
 
-        for (var i = 0; i < model.AttentionResolutions.Count; i++)
-        {
-            AtLeast(e, $"model.attention_resolutions[{Show(i)}]", model.AttentionResolutions[i], 1);
-        }
+        CheckAttentionResolutions(model, imageSize, e);
 
         AtLeast(e, "model.res_blocks_per_level", model.ResBlocksPerLevel, 1);
         var encoder = model.TextEncoder;
@@ -139,6 +136,25 @@ public static class RunSpecValidator
         {
             e.Add("model.text_encoder.width", "not divisible by model.text_encoder.heads", Show(encoder.Width),
                 $"a multiple of {Show(encoder.Heads)}");
+        }
+    }
+
+    /// <summary>Each attention side must be the side of some level, or attention there would silently never run.</summary>
+    private static void CheckAttentionResolutions(ModelSection model, int imageSize, RunSpecErrors e)
+    {
+        var levels = model.ChannelMultipliers.Count;
+        var sides = imageSize >= 8 && levels is > 0 and < 31
+            ? Enumerable.Range(0, levels).Select(level => imageSize >> level).Where(side => side > 0).ToArray()
+            : null;
+        for (var i = 0; i < model.AttentionResolutions.Count; i++)
+        {
+            var path = $"model.attention_resolutions[{Show(i)}]";
+            var side = model.AttentionResolutions[i];
+            if (AtLeast(e, path, side, 1) && sides is not null && !sides.Contains(side))
+            {
+                e.Add(path, "not the feature-map side of any level", Show(side),
+                    $"one of {string.Join(", ", sides.Select(Show))} (data.image_size halved per level)");
+            }
         }
     }
 

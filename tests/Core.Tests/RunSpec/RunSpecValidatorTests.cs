@@ -33,6 +33,7 @@ public sealed class RunSpecValidatorTests
         { "model: { channel_multipliers: [] }", "model.channel_multipliers", "an empty list", "at least one multiplier" },
         { "model: { channel_multipliers: [1, 0] }", "model.channel_multipliers[1]", "0", "an integer >= 1" },
         { "model: { attention_resolutions: [0] }", "model.attention_resolutions[0]", "0", "an integer >= 1" },
+        { "model: { attention_resolutions: [16, 12] }", "model.attention_resolutions[1]", "12", "one of 32, 16 (data.image_size halved per level)" },
         { "model: { base_channels: 4 }", "model.base_channels", "4", "an integer >= 8" },
         { "model: { base_channels: 12, attention_heads: 4 }", "model.base_channels", "12", "a multiple of 8" },
         { "model: { base_channels: 40, attention_heads: 16 }", "model.base_channels", "40", "a multiple of 16" },
