@@ -30,7 +30,7 @@ public sealed class CheckpointerActor : ReceiveActor
             var info = store.Save(command.Content);
             double seconds = clock.Elapsed.TotalSeconds;
             OrchestratorTelemetry.RecordCheckpointDuration(seconds);
-            Sender.Tell(new CheckpointSaved(command.Content.Step, info.Directory, seconds), Self);
+            Sender.Tell(new CheckpointSaved(command.Content.Step, info.Path, seconds), Self);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

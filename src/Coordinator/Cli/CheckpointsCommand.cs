@@ -22,14 +22,14 @@ public static class CheckpointsCommand
             string state;
             try
             {
-                CheckpointStore.LoadVerified(info.Directory);
+                CheckpointStore.LoadFolder(info.Path);
                 state = "ok";
             }
             catch (CheckpointCorruptException e)
             {
                 state = $"DAMAGED: {e.Message}";
             }
-            System.Console.WriteLine($"{info.Directory}  step {info.Step}  {state}");
+            System.Console.WriteLine($"{info.Path}  step {info.Step}  {state}");
         }
         return 0;
     }

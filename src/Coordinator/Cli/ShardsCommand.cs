@@ -13,7 +13,7 @@ public static class ShardsCommand
     {
         var (spec, _, source) = SpecSource.Load(command.Value("config"));
         var synthetic = spec.Data.Synthetic
-            ?? throw new RunSpecException($"{source}: data.synthetic: is not set; expected the synthetic dataset to make");
+            ?? throw new RunSpecException([$"{source}: data.synthetic: is not set; expected the synthetic dataset to make"]);
         await MakeSyntheticAsync(synthetic, cancellationToken);
         return 0;
     }
@@ -27,6 +27,8 @@ public static class ShardsCommand
             synthetic,
             (done, total) => bar.Report(done, total, "rows", done / Math.Max((DateTime.UtcNow - started).TotalSeconds, 1e-3)),
             cancellationToken);
-        System.Console.WriteLine($"synthetic dataset: {set.Describe()}");
+        System.Console.WriteLine(
+            $"synthetic dataset: {set.TrainShards.Count} train and {set.ValidationShards.Count} validation shards " +
+            (set.Created ? "written" : "already there"));
     }
 }

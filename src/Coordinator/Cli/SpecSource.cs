@@ -15,7 +15,7 @@ public static class SpecSource
         {
             if (!File.Exists(configPath))
             {
-                throw new RunSpecException($"{configPath}: run spec file not found");
+                throw new RunSpecException([$"{configPath}: run spec file not found"]);
             }
             string text = File.ReadAllText(configPath);
             return (RunSpecLoader.Parse(text, configPath), text, configPath);

@@ -1,12 +1,10 @@
 using System.Globalization;
-using Microsoft.Extensions.Hosting;
 using Orchestrator.Coordinator.Checkpointing;
 using Orchestrator.Coordinator.Console;
 using Orchestrator.Coordinator.Hosting;
 using Orchestrator.Coordinator.Run;
 using Orchestrator.Coordinator.Telemetry;
 using Orchestrator.Core.Checkpoints;
-using Orchestrator.Core.RunSpec;
 using Orchestrator.DataLoader.Batching;
 using Orchestrator.DataLoader.Decoding;
 using Orchestrator.DataLoader.Sampling;
@@ -43,10 +41,10 @@ public static class TrainCommand
         torch.set_num_threads(spec.Train.IntraOpThreads);
         var device = TrainingDevice.Resolve(spec.Train.Device);
         var catalog = await ShardCatalog.OpenAsync(spec.Data.Train, cancellationToken);
-        var plan = new SamplePlan(catalog.TotalRows, spec.Train.GlobalBatch, spec.Run.Seed, catalog.TypicalRowGroupRows);
+        var plan = new SamplePlan(catalog.TotalRows, spec.Train.GlobalBatch, spec.Run.Seed, catalog.LargestRowGroupRows);
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
         var skips = new SkipCounter(message => System.Console.WriteLine($"skip: {message}"));
-        var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.Train[0].Columns, spec.Data.DecodeThreads, skips);
+        var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, skips);
         var schedule = NoiseSchedule.Create(spec.Diffusion);
         var objective = new DiffusionObjective(schedule, spec.Diffusion.CfgDropout, tokenizer.EmptyCaption, spec.Run.Seed);
         var setup = new TrainingSetup(spec, plan, batches, objective);
@@ -60,12 +58,12 @@ public static class TrainCommand
         {
             null => null,
             "latest" => store.LoadLatest(warning => System.Console.WriteLine($"warning: {warning}")),
-            string path => CheckpointStore.LoadVerified(path),
+            string reference => store.Load(reference),
         };
         long startStep = resume?.Manifest.Step ?? 0;
         if (resume is not null)
         {
-            System.Console.WriteLine($"resuming from {resume.Directory} at step {startStep}");
+            System.Console.WriteLine($"resuming from {resume.Path} at step {startStep}");
         }
 
         using var telemetry = TelemetryExport.Start(spec.Telemetry);

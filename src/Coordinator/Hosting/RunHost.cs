@@ -1,10 +1,8 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Coordinator.Checkpointing;
@@ -33,10 +31,11 @@ public static class RunHost
     // state, and a long step must not starve the default dispatcher that carries cluster heartbeats.
     private const string Hocon = """
         orchestrator.pinned-dispatcher { type = PinnedDispatcher }
-        akka.loglevel = INFO
+        akka.loglevel = WARNING
+        akka.log-dead-letters-during-shutdown = off
         akka.cluster.log-info = off
-        akka.cluster.log-info-verbose = off
         akka.remote.log-remote-lifecycle-events = off
+        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
         """;
 
     private const string PinnedDispatcher = "orchestrator.pinned-dispatcher";
@@ -82,18 +81,22 @@ public static class RunHost
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(CoordinatorRole)),
             "run-coordinator");
-        var coordinator = system.ActorOf(
-            ClusterSingletonProxy.Props(
-                "/user/run-coordinator",
-                ClusterSingletonProxySettings.Create(system).WithRole(CoordinatorRole)),
-            "run-coordinator-proxy");
-        registry.Register<RunCoordinatorActor>(coordinator);
-
-        foreach (var worker in components.Workers)
+        // The proxy and the workers start once this node is Up, when the singleton can be found; the
+        // workers then announce themselves to it.
+        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() =>
         {
-            system.ActorOf(
-                TrainerWorkerActor.Props(worker, coordinator).WithDispatcher(PinnedDispatcher),
-                $"trainer-worker-{worker.Rank}");
-        }
+            var coordinator = system.ActorOf(
+                ClusterSingletonProxy.Props(
+                    "/user/run-coordinator",
+                    ClusterSingletonProxySettings.Create(system).WithRole(CoordinatorRole)),
+                "run-coordinator-proxy");
+            registry.Register<RunCoordinatorActor>(coordinator);
+            foreach (var worker in components.Workers)
+            {
+                system.ActorOf(
+                    TrainerWorkerActor.Props(worker, coordinator).WithDispatcher(PinnedDispatcher),
+                    $"trainer-worker-{worker.Rank}");
+            }
+        });
     }
 }

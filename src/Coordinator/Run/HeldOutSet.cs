@@ -1,6 +1,8 @@
 using Orchestrator.Core.RunSpec;
+using Orchestrator.DataLoader.Batching;
 using Orchestrator.DataLoader.Shards;
 using Orchestrator.Evaluator.Evaluation;
+using TorchSharp;
 
 namespace Orchestrator.Coordinator.Run;
 
@@ -11,8 +13,9 @@ public static class HeldOutSet
     {
         var sources = spec.Data.Validation.Count > 0 ? spec.Data.Validation : spec.Data.Train;
         var catalog = await ShardCatalog.OpenAsync(sources, cancellationToken);
-        var (images, captions) = await HeldOutReader.ReadFirstAsync(
-            catalog, spec.Eval.FrechetSamples, spec.Data.ImageSize, sources[0].Columns, cancellationToken);
-        return new HeldOutImages(images, captions);
+        var rows = await BatchSource.ReadFirstAsync(catalog, spec.Eval.FrechetSamples, spec.Data.ImageSize, ct: cancellationToken);
+        int side = spec.Data.ImageSize;
+        var images = torch.tensor(rows.SelectMany(r => r.Chw).ToArray(), [rows.Count, 3, side, side]);
+        return new HeldOutImages(images, rows.Select(r => r.Caption).ToList());
     }
 }

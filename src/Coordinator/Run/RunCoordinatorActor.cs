@@ -53,7 +53,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
         }
         if (_settings.Resume is { } checkpoint)
         {
-            _log.Info("restoring {0} (step {1}) on every worker", checkpoint.Directory, checkpoint.Manifest.Step);
+            _log.Info("restoring {0} (step {1}) on every worker", checkpoint.Path, checkpoint.Manifest.Step);
             foreach (var worker in _workers.Values)
             {
                 worker.Tell(new RestoreState(checkpoint));

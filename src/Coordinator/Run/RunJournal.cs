@@ -64,7 +64,8 @@ public sealed class RunJournal : IDisposable
         _lastLoss = outcome.MeanLoss;
         _losses.Add((_completed, outcome.MeanLoss));
         OrchestratorTelemetry.RecordLoss(outcome.MeanLoss);
-        OrchestratorTelemetry.RecordSamples(outcome.GlobalSamples, rate);
+        OrchestratorTelemetry.AddSamples(outcome.GlobalSamples);
+        OrchestratorTelemetry.RecordSamplesPerSecond(rate);
         Write(new
         {
             step = _completed,

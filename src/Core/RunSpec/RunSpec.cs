@@ -5,7 +5,7 @@ namespace Orchestrator.Core.RunSpec;
 // out-of-range values with the key path. Defaults here are the defaults of the spec.
 
 /// <summary>A whole run: one YAML file.</summary>
-public sealed class RunSpec
+public sealed record RunSpec
 {
     public RunSection Run { get; init; } = new();
     public DataSection Data { get; init; } = new();
@@ -19,7 +19,7 @@ public sealed class RunSpec
 }
 
 /// <summary>Identity of the run and where it writes.</summary>
-public sealed class RunSection
+public sealed record RunSection
 {
     public string Name { get; init; } = "run";
     public long Seed { get; init; }
@@ -28,7 +28,7 @@ public sealed class RunSection
 }
 
 /// <summary>Where the samples come from and how they become tensors.</summary>
-public sealed class DataSection
+public sealed record DataSection
 {
     public List<DatasetSource> Train { get; init; } = [];
     public List<DatasetSource> Validation { get; init; } = [];
@@ -45,7 +45,7 @@ public sealed class DataSection
 }
 
 /// <summary>One dataset: a folder or glob of Parquet shards in a known layout.</summary>
-public sealed class DatasetSource
+public sealed record DatasetSource
 {
     /// <summary>A folder (every *.parquet in it) or a file glob such as data/shards/*.parquet.</summary>
     public string Shards { get; init; } = "";
@@ -55,7 +55,7 @@ public sealed class DatasetSource
 }
 
 /// <summary>Column names of a shard layout; defaults fit img2dataset's parquet output.</summary>
-public sealed class ColumnMap
+public sealed record ColumnMap
 {
     public string Key { get; init; } = "key";
     public string Caption { get; init; } = "caption";
@@ -63,7 +63,7 @@ public sealed class ColumnMap
 }
 
 /// <summary>The deterministic synthetic caption-image dataset of `orchestrator shards make`.</summary>
-public sealed class SyntheticDataSection
+public sealed record SyntheticDataSection
 {
     /// <summary>Folder the training shards are written to.</summary>
     public string TrainDir { get; init; } = "data/synthetic/train";
@@ -78,7 +78,7 @@ public sealed class SyntheticDataSection
 }
 
 /// <summary>What network is trained.</summary>
-public sealed class ModelSection
+public sealed record ModelSection
 {
     public string Kind { get; init; } = "unet2d";
     public int InChannels { get; init; } = 3;
@@ -93,7 +93,7 @@ public sealed class ModelSection
 }
 
 /// <summary>The small caption encoder trained with the denoiser.</summary>
-public sealed class TextEncoderSection
+public sealed record TextEncoderSection
 {
     public int Width { get; init; } = 64;
     public int Layers { get; init; } = 2;
@@ -101,7 +101,7 @@ public sealed class TextEncoderSection
 }
 
 /// <summary>The diffusion process (Ho et al., 2020; Nichol and Dhariwal, 2021).</summary>
-public sealed class DiffusionSection
+public sealed record DiffusionSection
 {
     /// <summary>linear (DDPM: betas 1e-4 to 0.02) or cosine (improved DDPM).</summary>
     public string Schedule { get; init; } = "linear";
@@ -114,7 +114,7 @@ public sealed class DiffusionSection
 }
 
 /// <summary>How the network is trained.</summary>
-public sealed class TrainSection
+public sealed record TrainSection
 {
     public int GlobalBatch { get; init; } = 32;
     /// <summary>Fixed micro-batch: a divisor of every per-worker batch; each is differentiated alone.</summary>
@@ -134,7 +134,7 @@ public sealed class TrainSection
 }
 
 /// <summary>AdamW (Loshchilov and Hutter, 2019) with linear warmup.</summary>
-public sealed class OptimizerSection
+public sealed record OptimizerSection
 {
     public double Lr { get; init; } = 1e-3;
     public List<double> Betas { get; init; } = [0.9, 0.999];
@@ -144,7 +144,7 @@ public sealed class OptimizerSection
 }
 
 /// <summary>Workers and membership.</summary>
-public sealed class ClusterSection
+public sealed record ClusterSection
 {
     public int WorkersPerNode { get; init; } = 2;
     public int MinWorkers { get; init; } = 1;
@@ -157,7 +157,7 @@ public sealed class ClusterSection
 }
 
 /// <summary>When checkpoints are written and which are kept.</summary>
-public sealed class CheckpointSection
+public sealed record CheckpointSection
 {
     /// <summary>Steps between checkpoints; the last step is always saved.</summary>
     public int EverySteps { get; init; } = 100;
@@ -167,7 +167,7 @@ public sealed class CheckpointSection
 }
 
 /// <summary>Periodic evaluation of the newest checkpoint.</summary>
-public sealed class EvalSection
+public sealed record EvalSection
 {
     /// <summary>Steps between evaluations; 0 evaluates only the last checkpoint.</summary>
     public int EverySteps { get; init; }
@@ -180,7 +180,7 @@ public sealed class EvalSection
 }
 
 /// <summary>The sampler used for evaluation and `orchestrator sample`.</summary>
-public sealed class SamplerSection
+public sealed record SamplerSection
 {
     /// <summary>ddim (Song et al., 2021) or ddpm (ancestral).</summary>
     public string Kind { get; init; } = "ddim";
@@ -191,7 +191,7 @@ public sealed class SamplerSection
 }
 
 /// <summary>Where telemetry goes.</summary>
-public sealed class TelemetrySection
+public sealed record TelemetrySection
 {
     /// <summary>OTLP endpoint (e.g. http://127.0.0.1:4317); empty turns OTLP export off.</summary>
     public string OtlpEndpoint { get; init; } = "";

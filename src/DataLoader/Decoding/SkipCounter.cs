@@ -24,6 +24,13 @@ public sealed class SkipCounter(Action<string>? log = null)
     /// <summary>Rows skipped so far for <paramref name="reason"/>.</summary>
     public long Count(RowSkipReason reason) => Interlocked.Read(ref _counts[(int)reason]);
 
+    /// <summary>The counts as text, e.g. "none" or "Undecodable 2, MissingImage 1".</summary>
+    public string Describe()
+    {
+        var parts = Enum.GetValues<RowSkipReason>().Where(r => Count(r) > 0).Select(r => $"{r} {Count(r)}").ToList();
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
+    }
+
     /// <summary>Counts one skipped row; <paramref name="row"/> is the row's index within <paramref name="shard"/>.</summary>
     public void Record(RowSkipReason reason, string shard, long row, string? detail = null)
     {

@@ -23,11 +23,15 @@ public sealed class ShardCatalog
         Shards = shards;
         _firstRows = shards.Select(s => s.FirstRow).ToArray();
         TotalRows = shards.Sum(s => s.RowCount);
+        LargestRowGroupRows = (int)shards.SelectMany(s => s.RowGroupRows).DefaultIfEmpty(1).Max();
     }
 
     public IReadOnlyList<ShardInfo> Shards { get; }
 
     public long TotalRows { get; }
+
+    /// <summary>Rows in the largest row group: the sample plan's block size, so that a block's reads stay within about one row group.</summary>
+    public int LargestRowGroupRows { get; }
 
     /// <summary>Opens every shard of <paramref name="sources"/>; a missing folder, no shards, an unreadable footer or missing columns throw <see cref="ShardException"/>.</summary>
     public static async Task<ShardCatalog> OpenAsync(IReadOnlyList<DatasetSource> sources, CancellationToken ct = default)

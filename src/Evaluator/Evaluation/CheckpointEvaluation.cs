@@ -43,9 +43,9 @@ public sealed class CheckpointEvaluation : IDisposable
     /// <summary>Evaluates the checkpoint folder (its hashes are verified first).</summary>
     public EvaluationResult Evaluate(string checkpointDirectory)
     {
-        var checkpoint = CheckpointStore.LoadVerified(checkpointDirectory);
-        using var model = ModelFactory.Create(_spec.Model, _spec.Data.VocabularySize, _spec.Data.MaxCaptionTokens);
-        ModuleState.Restore(model, checkpoint.Tensors("ema.safetensors"), Path.Combine(checkpointDirectory, "ema.safetensors"));
+        var checkpoint = CheckpointStore.LoadFolder(checkpointDirectory);
+        using var model = ModelFactory.Create(_spec.Model, _spec.Data.VocabularySize, _spec.Data.MaxCaptionTokens, _spec.Data.ImageSize);
+        ModuleState.Restore(model, checkpoint["ema.safetensors"]);
         model.eval();
 
         var prompts = _spec.Eval.Prompts;
@@ -87,7 +87,7 @@ public sealed class CheckpointEvaluation : IDisposable
                 [count, _spec.Data.MaxCaptionTokens]);
             chunks.Add(sampler.Sample(
                 model, tokens, _tokenizer.EmptyCaption, seeds[start..(start + count)],
-                [_spec.Model.InChannels, 1, _spec.Data.ImageSize, _spec.Data.ImageSize]));
+                (_spec.Model.InChannels, 1, _spec.Data.ImageSize, _spec.Data.ImageSize), _spec.Eval.Sampler.Guidance, _spec.Eval.Sampler.Steps));
         }
         return torch.cat(chunks, 0);
     }

@@ -23,12 +23,13 @@ public static class ModuleState
     }
 
     /// <summary>Copies the named tensors into the module; every state-dict entry must be present with its shape.</summary>
-    public static void Restore(nn.Module module, IReadOnlyDictionary<string, SafeTensor> tensors, string source)
+    public static void Restore(nn.Module module, SafetensorsContent tensors)
     {
+        string source = tensors.Path;
         using var noGrad = torch.no_grad();
         foreach (var (name, target) in module.state_dict())
         {
-            if (!tensors.TryGetValue(name, out var saved))
+            if (!tensors.TryGet(name, out var saved))
             {
                 throw new InvalidDataException($"{source}: tensor '{name}' is missing; expected shape [{string.Join(", ", target.shape)}].");
             }

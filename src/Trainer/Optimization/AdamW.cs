@@ -61,7 +61,7 @@ public sealed class AdamW : IDisposable
     {
         var state = new List<KeyValuePair<string, SafeTensor>>
         {
-            new("step", SafeTensor.FromInt64([StepCount], [1])),
+            new("step", SafeTensor.FromLongs([StepCount], 1)),
         };
         for (int i = 0; i < _parameters.Count; i++)
         {
@@ -75,13 +75,14 @@ public sealed class AdamW : IDisposable
     }
 
     /// <summary>Restores a state written by <see cref="Capture"/>.</summary>
-    public void Restore(IReadOnlyDictionary<string, SafeTensor> state, string source)
+    public void Restore(SafetensorsContent state)
     {
-        if (!state.TryGetValue("step", out var step) || step.Dtype != "I64")
+        string source = state.Path;
+        if (!state.TryGet("step", out var step) || step.Dtype != "I64")
         {
             throw new InvalidDataException($"{source}: tensor 'step' (I64) is missing.");
         }
-        StepCount = step.ToInt64()[0];
+        StepCount = step.ToLongs()[0];
         using var noGrad = torch.no_grad();
         for (int i = 0; i < _parameters.Count; i++)
         {
@@ -91,7 +92,7 @@ public sealed class AdamW : IDisposable
 
         void Load(Tensor target, string name)
         {
-            if (!state.TryGetValue(name, out var saved) || !saved.Shape.SequenceEqual(target.shape))
+            if (!state.TryGet(name, out var saved) || !saved.Shape.SequenceEqual(target.shape))
             {
                 throw new InvalidDataException($"{source}: tensor '{name}' is missing or has the wrong shape; expected [{string.Join(", ", target.shape)}].");
             }

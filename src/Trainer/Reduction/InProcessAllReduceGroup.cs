@@ -27,7 +27,7 @@ public sealed class InProcessAllReduceGroup
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, WorldSize);
-        return new Member(this, rank);
+        return new GroupMember(this, rank);
     }
 
     private async Task ReduceAsync<T>(int rank, T[] buffer, Func<T, T, T> combine, string operation, CancellationToken cancellationToken)
@@ -104,7 +104,7 @@ public sealed class InProcessAllReduceGroup
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Member(InProcessAllReduceGroup group, int rank) : IAllReduce
+    private sealed class GroupMember(InProcessAllReduceGroup group, int rank) : IAllReduce
     {
         public int Rank => rank;
 

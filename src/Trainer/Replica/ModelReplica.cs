@@ -52,8 +52,8 @@ public sealed class ModelReplica : IDisposable
         lock (ConstructionGate)
         {
             torch.manual_seed(spec.Run.Seed);
-            var model = ModelFactory.Create(spec.Model, spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
-            var ema = ModelFactory.Create(spec.Model, spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
+            var model = ModelFactory.Create(spec.Model, spec.Data.VocabularySize, spec.Data.MaxCaptionTokens, spec.Data.ImageSize);
+            var ema = ModelFactory.Create(spec.Model, spec.Data.VocabularySize, spec.Data.MaxCaptionTokens, spec.Data.ImageSize);
             model.to(device);
             ema.to(device);
             ema.eval();
@@ -76,9 +76,9 @@ public sealed class ModelReplica : IDisposable
     /// <summary>Loads weights, EMA and optimizer state from a verified checkpoint.</summary>
     public void Restore(LoadedCheckpoint checkpoint)
     {
-        ModuleState.Restore(Model, checkpoint.Tensors(ModelFile), $"{checkpoint.Directory}/{ModelFile}");
-        ModuleState.Restore(Ema.Shadow, checkpoint.Tensors(EmaFile), $"{checkpoint.Directory}/{EmaFile}");
-        Optimizer.Restore(checkpoint.Tensors(OptimizerFile), $"{checkpoint.Directory}/{OptimizerFile}");
+        ModuleState.Restore(Model, checkpoint[ModelFile]);
+        ModuleState.Restore(Ema.Shadow, checkpoint[EmaFile]);
+        Optimizer.Restore(checkpoint[OptimizerFile]);
     }
 
     public void Dispose()
