@@ -48,6 +48,27 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
+    public async Task Resume_from_a_damaged_latest_checkpoint_falls_back_to_the_previous_one()
+    {
+        using var run = new TinyRun(steps: 4);
+        var first = await OrchestratorProcess.RunAsync(run.Directory, Limit, "train", "--config", run.SpecPath);
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        string damaged = Path.Combine(run.CheckpointRoot, "step-00000004", "model.safetensors");
+        byte[] bytes = File.ReadAllBytes(damaged);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(damaged, bytes);
+
+        var resumed = await OrchestratorProcess.RunAsync(run.Directory, Limit, "train", "--config", run.SpecPath, "--resume", "latest", "--steps", "6");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
+        Assert.Contains("warning:", resumed.Output);
+        Assert.Contains("model.safetensors", resumed.Output);
+        Assert.Contains("resuming from", resumed.Output);
+        Assert.Contains("step-00000002 at step 2", resumed.Output);
+        Assert.True(File.Exists(Path.Combine(run.CheckpointRoot, "step-00000006", "manifest.json")));
+    }
+
+    [Fact]
     public async Task A_bad_spec_fails_at_start_naming_the_key_and_the_expectation()
     {
         using var run = new TinyRun(extra: "telemetry: { progres: true }");

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Orchestrator.Core.Checkpoints;
-using Orchestrator.Core.Telemetry;
 
 namespace Orchestrator.Coordinator.Checkpointing;
 
@@ -24,13 +23,10 @@ public sealed class CheckpointerActor : ReceiveActor
     private void HandleSave(CheckpointStore store, SaveCheckpoint command)
     {
         var clock = Stopwatch.StartNew();
-        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity("checkpoint");
         try
         {
-            var info = store.Save(command.Content);
-            double seconds = clock.Elapsed.TotalSeconds;
-            OrchestratorTelemetry.RecordCheckpointDuration(seconds);
-            Sender.Tell(new CheckpointSaved(command.Content.Step, info.Path, seconds), Self);
+            var info = store.Save(command.Content, command.Parent);
+            Sender.Tell(new CheckpointSaved(command.Content.Step, info.Path, clock.Elapsed.TotalSeconds), Self);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Orchestrator.Coordinator.Checkpointing;
 using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.Telemetry;
 using Orchestrator.Evaluator.Actors;
 using Orchestrator.Trainer.Worker;
 
@@ -24,6 +26,8 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private int _pendingEvaluations;
     private long _lastEvaluatedStep;
     private bool _training;
+    private Activity? _runSpan;
+    private Activity? _stepSpan;
 
     public RunCoordinatorActor(RunCoordinatorSettings settings)
     {
@@ -76,6 +80,9 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private void StartTraining()
     {
         _training = true;
+        _runSpan = OrchestratorTelemetry.ActivitySource.StartActivity(
+            OrchestratorTelemetry.RunSpan, ActivityKind.Internal, parentContext: default,
+            [new("start_step", _settings.Schedule.StartStep), new("total_steps", _settings.Schedule.TotalSteps), new("workers", _workers.Count)]);
         _settings.Journal.Started(_settings.Schedule.StartStep, _settings.Schedule.TotalSteps, _workers.Count);
         if (_nextStep >= _settings.Schedule.TotalSteps)
         {
@@ -88,9 +95,11 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private void IssueStep()
     {
         _answered.Clear();
+        _stepSpan = OrchestratorTelemetry.ActivitySource.StartActivity(
+            OrchestratorTelemetry.StepSpan, ActivityKind.Internal, RunContext, [new("step", _nextStep)]);
         foreach (var worker in _workers.Values)
         {
-            worker.Tell(new RunStep(_nextStep));
+            worker.Tell(new RunStep(_nextStep, _stepSpan?.Id));
         }
     }
 
@@ -106,6 +115,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
             return;
         }
         _settings.Journal.Stepped(completed.Outcome);
+        _stepSpan?.Dispose();
         long completedSteps = ++_nextStep;
         if (_settings.Schedule.CheckpointDue(completedSteps))
         {
@@ -128,7 +138,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private void HandleStateCaptured(StateCaptured captured)
     {
         var content = _settings.Checkpoints.Content(captured.Step, _workers.Count, captured.Files, _settings.Journal.CheckpointMetrics());
-        _settings.Checkpointer.Tell(new SaveCheckpoint(content));
+        _settings.Checkpointer.Tell(new SaveCheckpoint(content, RunContext));
     }
 
     private void HandleCheckpointSaved(CheckpointSaved saved)
@@ -139,7 +149,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
         {
             _lastEvaluatedStep = saved.Step;
             _pendingEvaluations++;
-            _settings.Evaluator.Tell(new EvaluateCheckpoint(saved.Directory, saved.Step));
+            _settings.Evaluator.Tell(new EvaluateCheckpoint(saved.Directory, saved.Step, _runSpan?.Id));
         }
         TryFinish();
     }
@@ -163,13 +173,23 @@ public sealed class RunCoordinatorActor : ReceiveActor
     {
         if (!_training && _pendingSaves == 0 && _pendingEvaluations == 0 && _nextStep >= _settings.Schedule.TotalSteps)
         {
+            _runSpan?.Dispose();
             _settings.Completion.TrySetResult(_settings.Journal.Finish());
         }
+    }
+
+    private ActivityContext RunContext => _runSpan?.Context ?? default;
+
+    protected override void PostStop()
+    {
+        _stepSpan?.Dispose();
+        _runSpan?.Dispose();
     }
 
     private void Fail(string reason)
     {
         _log.Error(reason);
+        _runSpan?.SetStatus(ActivityStatusCode.Error, reason);
         _settings.Completion.TrySetException(new InvalidOperationException(reason));
     }
 }

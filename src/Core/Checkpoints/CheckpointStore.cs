@@ -49,8 +49,11 @@ public sealed partial class CheckpointStore
     /// <summary>The folder name of a step: zero-padded to 8 digits, so that names sort by step.</summary>
     public static string FolderName(long step) => "step-" + step.ToString("D8", CultureInfo.InvariantCulture);
 
-    /// <summary>Writes a checkpoint, points <c>latest</c> at it and applies retention.</summary>
-    public CheckpointInfo Save(CheckpointContent content)
+    /// <summary>
+    /// Writes a checkpoint, points <c>latest</c> at it and applies retention; the checkpoint span is a
+    /// child of <paramref name="parent"/> (the run span) when given.
+    /// </summary>
+    public CheckpointInfo Save(CheckpointContent content, ActivityContext parent = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(content.Step);
         if (content.Files.Count == 0)
@@ -66,7 +69,7 @@ public sealed partial class CheckpointStore
             }
         }
 
-        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity(OrchestratorTelemetry.CheckpointSpan);
+        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity(OrchestratorTelemetry.CheckpointSpan, ActivityKind.Internal, parent);
         activity?.SetTag("step", content.Step);
         var clock = Stopwatch.StartNew();
         System.IO.Directory.CreateDirectory(_directory);

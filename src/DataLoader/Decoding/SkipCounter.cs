@@ -1,3 +1,5 @@
+using Orchestrator.Core.Telemetry;
+
 namespace Orchestrator.DataLoader.Decoding;
 
 /// <summary>Thread-safe counts of skipped rows per reason; each skip is also reported (shard, row, reason) to a log callback.</summary>
@@ -35,6 +37,7 @@ public sealed class SkipCounter(Action<string>? log = null)
     public void Record(RowSkipReason reason, string shard, long row, string? detail = null)
     {
         Interlocked.Increment(ref _counts[(int)reason]);
+        OrchestratorTelemetry.AddRowsSkipped(1, reason.ToString());
         _log?.Invoke(detail is null
             ? $"Skipped row {row} of shard {shard}: {reason}."
             : $"Skipped row {row} of shard {shard}: {reason} ({detail}).");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Orchestrator.Core.Telemetry;
@@ -22,7 +23,9 @@ public sealed class EvaluatorActor : ReceiveActor
 
     private void HandleEvaluate(CheckpointEvaluation evaluation, EvaluateCheckpoint command)
     {
-        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity("evaluation");
+        ActivityContext.TryParse(command.TraceParent, null, out var parent);
+        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity(
+            OrchestratorTelemetry.EvaluationSpan, ActivityKind.Internal, parent, [new("step", command.Step)]);
         try
         {
             var result = evaluation.Evaluate(command.Directory);

@@ -28,10 +28,19 @@ public sealed class CheckpointEvaluation : IDisposable
     private readonly CaptionTokenizer _tokenizer;
     private readonly NoiseSchedule _schedule;
     private readonly IFeatureExtractor _extractor;
+    private readonly Action<long, long>? _progress;
     private FeatureStatistics? _realStatistics;
+    private long _stepsDone;
+    private long _stepsTotal;
 
-    public CheckpointEvaluation(RunSpec spec, HeldOutImages heldOut, string gridDirectory)
+    /// <summary>An evaluation for <paramref name="spec"/>'s model, against <paramref name="heldOut"/>, writing grids to <paramref name="gridDirectory"/>.</summary>
+    /// <param name="spec">The run spec (model, data, eval sections).</param>
+    /// <param name="heldOut">Real images and captions from the validation shards.</param>
+    /// <param name="gridDirectory">Folder of the per-checkpoint sample grids.</param>
+    /// <param name="progress">Called with (sampler steps done, total) as an evaluation goes.</param>
+    public CheckpointEvaluation(RunSpec spec, HeldOutImages heldOut, string gridDirectory, Action<long, long>? progress = null)
     {
+        _progress = progress;
         _spec = spec;
         _heldOut = heldOut;
         _gridDirectory = gridDirectory;
@@ -49,6 +58,8 @@ public sealed class CheckpointEvaluation : IDisposable
         model.eval();
 
         var prompts = _spec.Eval.Prompts;
+        _stepsDone = 0;
+        _stepsTotal = (Chunks(prompts.Count) + Chunks(_heldOut.Captions.Count)) * (long)SamplerSteps;
         var seeds = prompts.Select((_, i) => _spec.Eval.Seed + i).ToArray();
         string gridPath = Path.Combine(_gridDirectory, $"step-{checkpoint.Manifest.Step:D8}.png");
         using (var scope = torch.NewDisposeScope())
@@ -87,10 +98,17 @@ public sealed class CheckpointEvaluation : IDisposable
                 [count, _spec.Data.MaxCaptionTokens]);
             chunks.Add(sampler.Sample(
                 model, tokens, _tokenizer.EmptyCaption, seeds[start..(start + count)],
-                (_spec.Model.InChannels, 1, _spec.Data.ImageSize, _spec.Data.ImageSize), _spec.Eval.Sampler.Guidance, _spec.Eval.Sampler.Steps));
+                (_spec.Model.InChannels, 1, _spec.Data.ImageSize, _spec.Data.ImageSize), _spec.Eval.Sampler.Guidance, _spec.Eval.Sampler.Steps,
+                (done, _) => _progress?.Invoke(_stepsDone + done, _stepsTotal)));
+            _stepsDone += SamplerSteps;
         }
         return torch.cat(chunks, 0);
     }
+
+    // DDPM visits every timestep whatever sampler.steps says.
+    private int SamplerSteps => _spec.Eval.Sampler.Kind == "ddpm" ? _schedule.Timesteps : _spec.Eval.Sampler.Steps;
+
+    private static long Chunks(int count) => (count + SamplingChunk - 1) / SamplingChunk;
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orchestrator.Core.Telemetry;
 using Orchestrator.DataLoader.Batching;
 using Orchestrator.Trainer.Reduction;
 using TorchSharp;
@@ -39,7 +40,11 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         double dataAndCompute = clock.Elapsed.TotalSeconds;
 
         var reduceClock = Stopwatch.StartNew();
-        var averaged = await _averager.AverageAsync(gradients, losses, _segmentOffsets, samples, cancellationToken).ConfigureAwait(false);
+        AveragedGradient averaged;
+        using (OrchestratorTelemetry.ActivitySource.StartActivity(OrchestratorTelemetry.AllReduceSpan))
+        {
+            averaged = await _averager.AverageAsync(gradients, losses, _segmentOffsets, samples, cancellationToken).ConfigureAwait(false);
+        }
         double reduceSeconds = reduceClock.Elapsed.TotalSeconds;
 
         double gradNorm = Apply(averaged.Gradient, step);

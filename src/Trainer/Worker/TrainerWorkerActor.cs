@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Orchestrator.Core.Telemetry;
@@ -39,6 +40,9 @@ public sealed class TrainerWorkerActor : ReceiveActor
 
     private async Task HandleRunStepAsync(RunStep command)
     {
+        ActivityContext.TryParse(command.TraceParent, null, out var parent);
+        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity(
+            OrchestratorTelemetry.StepSpan, ActivityKind.Internal, parent, [new("rank", _trainer.Rank), new("step", command.Step)]);
         try
         {
             var outcome = await _trainer.TrainStepAsync(command.Step, _stopping.Token);

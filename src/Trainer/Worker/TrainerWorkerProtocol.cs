@@ -10,8 +10,11 @@ namespace Orchestrator.Trainer.Worker;
 /// <summary>A worker is built and waits for its first command.</summary>
 public sealed record WorkerReady(int Rank, int WorldSize) : IClusterMessage;
 
-/// <summary>Run global step <paramref name="Step"/> (0-based).</summary>
-public sealed record RunStep(long Step) : IClusterMessage;
+/// <summary>
+/// Run global step <paramref name="Step"/> (0-based). <paramref name="TraceParent"/> is the W3C
+/// traceparent of the coordinator's step span, so that worker spans join the run's trace.
+/// </summary>
+public sealed record RunStep(long Step, string? TraceParent = null) : IClusterMessage;
 
 /// <summary>The worker finished a step.</summary>
 public sealed record StepCompleted(int Rank, StepOutcome Outcome) : IClusterMessage;
