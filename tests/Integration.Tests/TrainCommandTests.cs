@@ -79,6 +79,17 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
+    public async Task A_global_batch_larger_than_the_data_is_refused_naming_both()
+    {
+        using var run = new TinyRun();
+        File.WriteAllText(run.SpecPath, File.ReadAllText(run.SpecPath).Replace("global_batch: 8", "global_batch: 128", StringComparison.Ordinal));
+        var result = await OrchestratorProcess.RunAsync(run.Directory, Limit, "train", "--config", run.SpecPath);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("train.global_batch: larger than the training data, got 128", result.Error);
+        Assert.Contains("64 rows of data.train (shards/train)", result.Error);
+    }
+
+    [Fact]
     public async Task An_unknown_option_is_refused_with_the_known_ones()
     {
         using var run = new TinyRun();

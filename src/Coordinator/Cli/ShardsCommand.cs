@@ -14,14 +14,14 @@ public static class ShardsCommand
         var (spec, _, source) = SpecSource.Load(command.Value("config"));
         var synthetic = spec.Data.Synthetic
             ?? throw new RunSpecException([$"{source}: data.synthetic: is not set; expected the synthetic dataset to make"]);
-        await MakeSyntheticAsync(synthetic, cancellationToken);
+        await MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
         return 0;
     }
 
     /// <summary>Writes the synthetic shards unless they are already complete, with a progress bar.</summary>
-    public static async Task MakeSyntheticAsync(SyntheticDataSection synthetic, CancellationToken cancellationToken)
+    public static async Task MakeSyntheticAsync(SyntheticDataSection synthetic, bool progress, CancellationToken cancellationToken)
     {
-        var bar = ProgressBar.ForConsole("shards");
+        var bar = ProgressBar.ForConsole("shards", progress);
         var started = DateTime.UtcNow;
         var set = await SyntheticShardMaker.MakeAsync(
             synthetic,

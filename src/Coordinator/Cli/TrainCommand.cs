@@ -5,6 +5,7 @@ using Orchestrator.Coordinator.Hosting;
 using Orchestrator.Coordinator.Run;
 using Orchestrator.Coordinator.Telemetry;
 using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.RunSpec;
 using Orchestrator.DataLoader.Batching;
 using Orchestrator.DataLoader.Decoding;
 using Orchestrator.DataLoader.Sampling;
@@ -35,12 +36,18 @@ public static class TrainCommand
 
         if (spec.Data.Synthetic is { } synthetic)
         {
-            await ShardsCommand.MakeSyntheticAsync(synthetic, cancellationToken);
+            await ShardsCommand.MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
         }
 
         torch.set_num_threads(spec.Train.IntraOpThreads);
         var device = TrainingDevice.Resolve(spec.Train.Device);
         var catalog = await ShardCatalog.OpenAsync(spec.Data.Train, cancellationToken);
+        if (catalog.TotalRows < spec.Train.GlobalBatch)
+        {
+            throw new RunSpecException([
+                $"{source}: train.global_batch: larger than the training data, got {spec.Train.GlobalBatch}; " +
+                $"expected at most the {catalog.TotalRows} rows of data.train ({string.Join(", ", spec.Data.Train.Select(d => d.Shards))})"]);
+        }
         var plan = new SamplePlan(catalog.TotalRows, spec.Train.GlobalBatch, spec.Run.Seed, catalog.LargestRowGroupRows);
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
         var skips = new SkipCounter(message => System.Console.WriteLine($"skip: {message}"));
@@ -68,7 +75,7 @@ public static class TrainCommand
 
         using var telemetry = TelemetryExport.Start(spec.Telemetry);
         var heldOut = await HeldOutSet.LoadAsync(spec, cancellationToken);
-        var evalBar = ProgressBar.ForConsole("eval");
+        var evalBar = ProgressBar.ForConsole("eval", spec.Telemetry.Progress);
         var evalClock = new System.Diagnostics.Stopwatch();
         using var evaluation = new CheckpointEvaluation(
             spec, heldOut, Path.Combine(spec.Run.OutputDir, "samples"),
@@ -85,7 +92,7 @@ public static class TrainCommand
         try
         {
             var workers = replicas.Select((r, rank) => new ReplicaTrainer(setup, r, group.Member(rank))).ToList();
-            using var journal = new RunJournal(spec.Run.OutputDir, ProgressBar.ForConsole("train"));
+            using var journal = new RunJournal(spec.Run.OutputDir, ProgressBar.ForConsole("train", spec.Telemetry.Progress));
             var completion = new TaskCompletionSource<RunSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
             var contentFactory = new CheckpointContentFactory(spec, specText, plan.StepsPerEpoch);
             var runSchedule = new RunSchedule(startStep, setup.TotalSteps, spec.Checkpoint, spec.Eval);

@@ -4,17 +4,22 @@ namespace Orchestrator.Coordinator.Console;
 /// A one-line live progress bar (step, loss, samples/s, ETA) redrawn in place on a terminal; when the
 /// output is redirected (CI logs) it prints a plain line every few percent instead.
 /// </summary>
-public sealed class ProgressBar(TextWriter output, bool interactive, string label)
+public sealed class ProgressBar(TextWriter? output, bool interactive, string label)
 {
     private const int Width = 28;
     private int _lastPercentPrinted = -1;
 
-    public static ProgressBar ForConsole(string label) =>
-        new(System.Console.Out, !System.Console.IsOutputRedirected, label);
+    /// <summary>A bar on standard output; when <paramref name="enabled"/> is false (telemetry.progress) it prints nothing.</summary>
+    public static ProgressBar ForConsole(string label, bool enabled = true) =>
+        new(enabled ? System.Console.Out : null, !System.Console.IsOutputRedirected, label);
 
     /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> with a free-form detail and an ETA from the rate.</summary>
     public void Report(long done, long total, string detail, double ratePerSecond)
     {
+        if (output is null)
+        {
+            return;
+        }
         double fraction = total == 0 ? 1 : Math.Clamp((double)done / total, 0, 1);
         string eta = ratePerSecond > 0 ? Format(TimeSpan.FromSeconds((total - done) / ratePerSecond)) : "--:--";
         int filled = (int)Math.Round(fraction * Width);

@@ -15,8 +15,9 @@ public sealed class RunSchedule(long startStep, long totalSteps, CheckpointSecti
 
     /// <summary>
     /// A saved checkpoint is evaluated when eval.every_steps have passed since the last evaluated one,
-    /// and the last checkpoint always is.
+    /// and the last checkpoint always is; a spec without eval.prompts evaluates nothing.
     /// </summary>
     public bool EvaluationDue(long checkpointStep, long lastEvaluatedStep) =>
-        checkpointStep == TotalSteps || (eval.EverySteps > 0 && checkpointStep - lastEvaluatedStep >= eval.EverySteps);
+        eval.Prompts.Count > 0
+        && (checkpointStep == TotalSteps || (eval.EverySteps > 0 && checkpointStep - lastEvaluatedStep >= eval.EverySteps));
 }
