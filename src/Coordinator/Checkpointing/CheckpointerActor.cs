@@ -28,8 +28,10 @@ public sealed class CheckpointerActor : ReceiveActor
             var info = store.Save(command.Content, command.Parent);
             Sender.Tell(new CheckpointSaved(command.Content.Step, info.Path, clock.Elapsed.TotalSeconds), Self);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Whatever the store refused (I/O, permissions, a malformed content), the coordinator must
+            // hear of it: a save without an answer would keep the run waiting forever.
             _log.Error(e, "checkpoint at step {0} could not be written", command.Content.Step);
             Sender.Tell(new CheckpointFailed(command.Content.Step, $"{e.GetType().Name}: {e.Message}"), Self);
         }

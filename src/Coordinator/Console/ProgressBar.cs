@@ -7,7 +7,7 @@ namespace Orchestrator.Coordinator.Console;
 public sealed class ProgressBar(TextWriter? output, bool interactive, string label)
 {
     private const int Width = 28;
-    private int _lastPercentPrinted = -1;
+    private int _lastPercentPrinted = int.MinValue;
 
     /// <summary>A bar on standard output; when <paramref name="enabled"/> is false (telemetry.progress) it prints nothing.</summary>
     public static ProgressBar ForConsole(string label, bool enabled = true) =>

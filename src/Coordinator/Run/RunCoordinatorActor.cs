@@ -25,7 +25,9 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private int _pendingSaves;
     private int _pendingEvaluations;
     private long _lastEvaluatedStep;
+    private bool _started;
     private bool _training;
+    private readonly Dictionary<long, IReadOnlyDictionary<string, double>> _checkpointMetrics = [];
     private Activity? _runSpan;
     private Activity? _stepSpan;
 
@@ -49,12 +51,19 @@ public sealed class RunCoordinatorActor : ReceiveActor
 
     private void HandleWorkerReady(WorkerReady ready)
     {
+        if (_started)
+        {
+            // Elastic membership (a worker joining a running group) is the many-processes issue's.
+            _log.Warning("worker rank {0} announced itself after the run started; ignored", ready.Rank);
+            return;
+        }
         _workers[ready.Rank] = Sender;
         _log.Info("worker rank {0} of {1} is ready", ready.Rank, ready.WorldSize);
         if (_workers.Count < _settings.ExpectedWorkers)
         {
             return;
         }
+        _started = true;
         if (_settings.Resume is { } checkpoint)
         {
             _log.Info("restoring {0} (step {1}) on every worker", checkpoint.Path, checkpoint.Manifest.Step);
@@ -79,7 +88,6 @@ public sealed class RunCoordinatorActor : ReceiveActor
 
     private void StartTraining()
     {
-        _training = true;
         _runSpan = OrchestratorTelemetry.ActivitySource.StartActivity(
             OrchestratorTelemetry.RunSpan, ActivityKind.Internal, parentContext: default,
             [new("start_step", _settings.Schedule.StartStep), new("total_steps", _settings.Schedule.TotalSteps), new("workers", _workers.Count)]);
@@ -89,6 +97,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
             TryFinish();
             return;
         }
+        _training = true;
         IssueStep();
     }
 
@@ -105,7 +114,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
 
     private void HandleStepCompleted(StepCompleted completed)
     {
-        if (completed.Outcome.Step != _nextStep || !_answered.Add(completed.Rank))
+        if (!_training || completed.Outcome.Step != _nextStep || !_workers.ContainsKey(completed.Rank) || !_answered.Add(completed.Rank))
         {
             return;
         }
@@ -119,10 +128,11 @@ public sealed class RunCoordinatorActor : ReceiveActor
         long completedSteps = ++_nextStep;
         if (_settings.Schedule.CheckpointDue(completedSteps))
         {
-            // Rank 0 handles this before the next RunStep (one sender, ordered mailbox), so the state
+            // The lowest rank (0) handles this before the next RunStep (one sender, ordered mailbox), so the state
             // is exactly that after `completedSteps` steps.
             _pendingSaves++;
-            _workers[0].Tell(new CaptureState(completedSteps));
+            _checkpointMetrics[completedSteps] = _settings.Journal.CheckpointMetrics();
+            _workers.First().Value.Tell(new CaptureState(completedSteps));
         }
         if (completedSteps < _settings.Schedule.TotalSteps)
         {
@@ -137,7 +147,8 @@ public sealed class RunCoordinatorActor : ReceiveActor
 
     private void HandleStateCaptured(StateCaptured captured)
     {
-        var content = _settings.Checkpoints.Content(captured.Step, _workers.Count, captured.Files, _settings.Journal.CheckpointMetrics());
+        _checkpointMetrics.Remove(captured.Step, out var metrics);
+        var content = _settings.Checkpoints.Content(captured.Step, _workers.Count, captured.Files, metrics ?? new Dictionary<string, double>());
         _settings.Checkpointer.Tell(new SaveCheckpoint(content, RunContext));
     }
 
@@ -179,6 +190,13 @@ public sealed class RunCoordinatorActor : ReceiveActor
     }
 
     private ActivityContext RunContext => _runSpan?.Context ?? default;
+
+    // A bug in the coordinator must end the run with its reason, not restart it with empty state and hang.
+    protected override void PreRestart(Exception reason, object message)
+    {
+        Fail($"the run coordinator failed handling {message?.GetType().Name}: {reason.GetType().Name}: {reason.Message}");
+        base.PreRestart(reason, message);
+    }
 
     protected override void PostStop()
     {

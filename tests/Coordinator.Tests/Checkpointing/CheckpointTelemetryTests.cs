@@ -19,7 +19,7 @@ public sealed class CheckpointTelemetryTests(ITestOutputHelper output)
 {
     private readonly TemporaryFolder _folder = new();
 
-    [Fact(Skip = "bug: CheckpointerActor.HandleSave records orchestrator.checkpoint.duration again after CheckpointStore.Save did")]
+    [Fact]
     public void One_save_records_one_checkpoint_duration()
     {
         int measurements = 0;

@@ -207,7 +207,7 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         ExpectStep(2);
     }
 
-    [Fact(Skip = "bug: RunCoordinatorActor.StartTraining sets _training before TryFinish, so a resume at the last step never completes")]
+    [Fact]
     public async Task Resume_at_the_last_step_finishes_without_running_a_step()
     {
         var checkpoint = SavedCheckpoint(step: 4);
@@ -266,6 +266,39 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         ExpectStep(2);
     }
 
+    [Fact]
+    public void Answers_from_unknown_ranks_and_late_announcements_do_not_count()
+    {
+        Start(workers: 2, totalSteps: 4, checkpointEvery: 10);
+        Ready();
+        ExpectStep(0);
+
+        var stranger = CreateTestProbe("stranger");
+        stranger.Send(_coordinator, new WorkerReady(5, 2));
+        stranger.Send(_coordinator, Completed(5, step: 0, loss: 1.0));
+        _workers[0].Send(_coordinator, Completed(0, step: 0, loss: 1.0));
+        _workers[0].ExpectNoMsg(Quiet);
+        stranger.ExpectNoMsg(TimeSpan.Zero);
+
+        _workers[1].Send(_coordinator, Completed(1, step: 0, loss: 1.0));
+        ExpectStep(1);
+    }
+
+    [Fact]
+    public async Task A_crash_inside_the_coordinator_fails_the_run_instead_of_restarting_it_empty()
+    {
+        Start(workers: 1, totalSteps: 2, checkpointEvery: 10);
+        Ready();
+        ExpectStep(0);
+
+        // The metrics file can no longer be written: recording the step throws inside the actor.
+        _journal.Dispose();
+        _workers[0].Send(_coordinator, Completed(0, step: 0, loss: 1.0));
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => _completion.Task.WaitAsync(RunTimeout));
+        Assert.Contains("run coordinator failed handling StepCompleted: ObjectDisposedException", failure.Message, StringComparison.Ordinal);
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
@@ -283,7 +316,7 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
             Run = new RunSection { Name = "coordinator-tests", Seed = 9 },
             Train = new TrainSection { GlobalBatch = GlobalBatch, MicroBatch = 4, Steps = (int)totalSteps },
         };
-        var schedule = new RunSchedule(startStep, totalSteps, new CheckpointSection { EverySteps = checkpointEvery }, new EvalSection { EverySteps = 0 });
+        var schedule = new RunSchedule(startStep, totalSteps, new CheckpointSection { EverySteps = checkpointEvery }, new EvalSection { EverySteps = 0, Prompts = ["a red circle above a blue square"] });
         var settings = new RunCoordinatorSettings(
             workers, schedule, resume, new CheckpointContentFactory(spec, SpecText, StepsPerEpoch), _journal,
             _checkpointer.Ref, _evaluator.Ref, _completion);

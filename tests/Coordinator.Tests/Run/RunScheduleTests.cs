@@ -35,9 +35,17 @@ public sealed class RunScheduleTests
     [InlineData(4, 10, 8, true)]
     public void Evaluation_is_due_every_eval_steps_and_for_the_last_checkpoint(int evalEvery, long checkpointStep, long lastEvaluated, bool due)
     {
-        var schedule = new RunSchedule(0, 10, new CheckpointSection { EverySteps = 2 }, new EvalSection { EverySteps = evalEvery });
+        var schedule = new RunSchedule(0, 10, new CheckpointSection { EverySteps = 2 }, new EvalSection { EverySteps = evalEvery, Prompts = ["a red circle"] });
 
         Assert.Equal(due, schedule.EvaluationDue(checkpointStep, lastEvaluated));
+    }
+
+    [Fact]
+    public void Nothing_is_evaluated_without_prompts()
+    {
+        var schedule = new RunSchedule(0, 10, new CheckpointSection { EverySteps = 2 }, new EvalSection { EverySteps = 2 });
+
+        Assert.False(schedule.EvaluationDue(10, 0));
     }
 
     [Fact]
