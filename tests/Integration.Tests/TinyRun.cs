@@ -3,10 +3,11 @@ namespace Orchestrator.Integration.Tests;
 /// <summary>A working folder with a run spec small enough to train in seconds on 2 cores.</summary>
 internal sealed class TinyRun : IDisposable
 {
+    private readonly TemporaryFolder _folder = new();
+
     public TinyRun(int steps = 4, string extra = "")
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("orchestrator-it-").FullName;
-        SpecPath = Path.Combine(Directory, "tiny.yaml");
+        SpecPath = _folder.File("tiny.yaml");
         File.WriteAllText(SpecPath, $"""
             run: {"{"} name: tiny, seed: 5, output_dir: out {"}"}
             data:
@@ -34,11 +35,11 @@ internal sealed class TinyRun : IDisposable
             """);
     }
 
-    public string Directory { get; }
+    public string Directory => _folder.Path;
 
     public string SpecPath { get; }
 
     public string CheckpointRoot => Path.Combine(Directory, "out", "checkpoints");
 
-    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    public void Dispose() => _folder.Dispose();
 }

@@ -17,11 +17,11 @@ namespace Orchestrator.Trainer.Tests;
 /// </summary>
 internal sealed class TinyTraining : IDisposable
 {
-    private readonly string _directory;
+    private readonly TemporaryFolder _folder;
 
-    private TinyTraining(string directory, RunSpec spec, TrainingSetup setup)
+    private TinyTraining(TemporaryFolder folder, RunSpec spec, TrainingSetup setup)
     {
-        _directory = directory;
+        _folder = folder;
         Spec = spec;
         Setup = setup;
     }
@@ -30,11 +30,12 @@ internal sealed class TinyTraining : IDisposable
 
     public TrainingSetup Setup { get; }
 
-    public string Directory => _directory;
+    public string Directory => _folder.Path;
 
     public static async Task<TinyTraining> CreateAsync(bool deterministic = true)
     {
-        string directory = System.IO.Directory.CreateTempSubdirectory("orchestrator-trainer-").FullName;
+        var folder = new TemporaryFolder();
+        string directory = folder.Path;
         var synthetic = new SyntheticDataSection
         {
             TrainDir = Path.Combine(directory, "train"),
@@ -80,7 +81,7 @@ internal sealed class TinyTraining : IDisposable
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
         var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, new SkipCounter());
         var objective = new DiffusionObjective(NoiseSchedule.Create(spec.Diffusion), spec.Diffusion.CfgDropout, tokenizer.EmptyCaption, spec.Run.Seed);
-        return new TinyTraining(directory, spec, new TrainingSetup(spec, plan, batches, objective));
+        return new TinyTraining(folder, spec, new TrainingSetup(spec, plan, batches, objective));
     }
 
     /// <summary>Replicas of a group of <paramref name="worldSize"/> workers, built from the run seed.</summary>
@@ -124,5 +125,5 @@ internal sealed class TinyTraining : IDisposable
         }
     }
 
-    public void Dispose() => System.IO.Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _folder.Dispose();
 }

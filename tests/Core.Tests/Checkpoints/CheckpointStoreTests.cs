@@ -6,7 +6,7 @@ namespace Orchestrator.Core.Tests.Checkpoints;
 
 public sealed class CheckpointStoreTests : IDisposable
 {
-    private readonly TemporaryDirectory _folder = new();
+    private readonly TemporaryFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

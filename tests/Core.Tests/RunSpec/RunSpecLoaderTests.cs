@@ -278,7 +278,7 @@ public sealed class RunSpecLoaderTests
     [Fact]
     public void Load_reads_a_file_and_names_it_in_errors()
     {
-        using var folder = new TemporaryDirectory();
+        using var folder = new TemporaryFolder();
         var path = folder.File("run.yaml");
         File.WriteAllText(path, SpecDocuments.With("train: { micro_batch: 5 }"));
 

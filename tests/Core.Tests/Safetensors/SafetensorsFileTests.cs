@@ -6,7 +6,7 @@ namespace Orchestrator.Core.Tests.Safetensors;
 
 public sealed class SafetensorsFileTests : IDisposable
 {
-    private readonly TemporaryDirectory _folder = new();
+    private readonly TemporaryFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

@@ -15,7 +15,7 @@ public sealed class BatchSourceTests
     [Fact]
     public async Task Bad_rows_are_skipped_and_counted_by_reason_and_the_rest_is_returned()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         string shard = folder.File("00000.parquet");
         byte[] truncated = TestImages.NoisyJpeg(64, 64);
         ShardRow[] rows =
@@ -57,7 +57,7 @@ public sealed class BatchSourceTests
     [Fact]
     public async Task A_batch_holds_the_planned_rows_with_their_pixels_tokens_and_sample_indices()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 20, rowGroupSize: 6);
         await ShardFiles.WriteAsync(folder.File("00001.parquet"), 20, rows: 12, rowGroupSize: 6);
         ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
@@ -85,7 +85,7 @@ public sealed class BatchSourceTests
     [Fact]
     public async Task Worker_parts_of_a_step_add_up_to_the_whole_step()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 24, rowGroupSize: 5);
         ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
         var plan = new SamplePlan(catalog.TotalRows, globalBatch: 12, seed: 8, blockSize: 6);
@@ -106,7 +106,7 @@ public sealed class BatchSourceTests
     [Fact]
     public async Task An_unreadable_row_group_is_skipped_and_counted_with_its_file_and_row_group()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         string shard = folder.File("00000.parquet");
         await ShardFiles.WriteAsync(shard, 0, rows: 8, rowGroupSize: 4);
         ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
@@ -126,7 +126,7 @@ public sealed class BatchSourceTests
     [Fact]
     public async Task Read_first_gives_the_first_usable_held_out_images()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         ShardRow[] rows = [ShardFiles.Row(0), new ShardRow("000000001", "gone", null), ShardFiles.Row(2), ShardFiles.Row(3)];
         await ShardWriter.WriteAsync(folder.File("00000.parquet"), rows, rowGroupSize: 2);
         ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);

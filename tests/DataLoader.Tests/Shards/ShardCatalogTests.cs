@@ -8,7 +8,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task Row_counts_and_row_groups_come_from_the_footers()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 13, rowGroupSize: 5);
         await ShardFiles.WriteAsync(folder.File("00001.parquet"), 13, rows: 7, rowGroupSize: 5);
 
@@ -27,7 +27,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_glob_takes_the_matching_files_sorted_by_name_across_sources()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await ShardFiles.WriteAsync(folder.File("b-1.parquet"), 0, rows: 3, rowGroupSize: 2);
         await ShardFiles.WriteAsync(folder.File("a-2.parquet"), 3, rows: 4, rowGroupSize: 2);
         await ShardFiles.WriteAsync(folder.File("a-1.parquet"), 7, rows: 5, rowGroupSize: 2);
@@ -46,7 +46,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_missing_folder_is_an_error_naming_it()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         string missing = folder.File("nowhere");
 
         var e = await Assert.ThrowsAsync<ShardException>(() => ShardCatalog.OpenAsync([new DatasetSource { Shards = missing }]));
@@ -58,7 +58,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_folder_without_parquet_files_is_an_error_naming_it()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await File.WriteAllTextAsync(folder.File("readme.txt"), "no shards here");
 
         var e = await Assert.ThrowsAsync<ShardException>(() => ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]));
@@ -70,7 +70,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_file_that_is_not_parquet_is_an_error_naming_it()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 3, rowGroupSize: 2);
         string bad = folder.File("00001.parquet");
         await File.WriteAllTextAsync(bad, "this is not a parquet file, only some text that is long enough");
@@ -85,7 +85,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_truncated_shard_is_an_error_naming_it()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         string shard = folder.File("00000.parquet");
         await ShardFiles.WriteAsync(shard, 0, rows: 6, rowGroupSize: 2);
         byte[] bytes = await File.ReadAllBytesAsync(shard);
@@ -99,7 +99,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_missing_image_column_is_an_error_naming_the_file_and_column()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         string shard = folder.File("00000.parquet");
         await ShardFiles.WriteAsync(shard, 0, rows: 3, rowGroupSize: 2);
         var source = new DatasetSource { Shards = folder.Path, Columns = new ColumnMap { Image = "png" } };
@@ -113,7 +113,7 @@ public sealed class ShardCatalogTests
     [Fact]
     public async Task A_caption_column_of_the_wrong_type_is_an_error()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 3, rowGroupSize: 2);
         var source = new DatasetSource { Shards = folder.Path, Columns = new ColumnMap { Caption = "width" } };
 

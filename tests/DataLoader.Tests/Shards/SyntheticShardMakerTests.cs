@@ -15,7 +15,7 @@ public sealed class SyntheticShardMakerTests
     [Fact]
     public async Task Make_writes_readable_shards_in_the_img2dataset_layout()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         SyntheticDataSection spec = Spec(folder);
         var progress = new List<(long Done, long Total)>();
 
@@ -46,7 +46,7 @@ public sealed class SyntheticShardMakerTests
     [Fact]
     public async Task Validation_rows_are_held_out_from_training()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         SyntheticDataSection spec = Spec(folder);
         await SyntheticShardMaker.MakeAsync(spec);
 
@@ -61,7 +61,7 @@ public sealed class SyntheticShardMakerTests
     [Fact]
     public async Task A_second_make_is_a_no_op()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         SyntheticDataSection spec = Spec(folder);
         SyntheticShardSet first = await SyntheticShardMaker.MakeAsync(spec);
         DateTime[] written = [.. first.TrainShards.Concat(first.ValidationShards).Select(File.GetLastWriteTimeUtc)];
@@ -77,8 +77,8 @@ public sealed class SyntheticShardMakerTests
     [Fact]
     public async Task Make_is_deterministic()
     {
-        using var one = new ScratchFolder();
-        using var two = new ScratchFolder();
+        using var one = new TemporaryFolder();
+        using var two = new TemporaryFolder();
 
         SyntheticShardSet a = await SyntheticShardMaker.MakeAsync(Spec(one));
         SyntheticShardSet b = await SyntheticShardMaker.MakeAsync(Spec(two));
@@ -89,7 +89,7 @@ public sealed class SyntheticShardMakerTests
     [Fact]
     public async Task A_folder_holding_a_different_set_is_an_error()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TemporaryFolder();
         await SyntheticShardMaker.MakeAsync(Spec(folder));
         SyntheticDataSection other = new()
         {
@@ -109,7 +109,7 @@ public sealed class SyntheticShardMakerTests
         Assert.Contains("different synthetic set", e.Message, StringComparison.Ordinal);
     }
 
-    private static SyntheticDataSection Spec(ScratchFolder folder) => new()
+    private static SyntheticDataSection Spec(TemporaryFolder folder) => new()
     {
         TrainDir = folder.File("train"),
         ValidationDir = folder.File("validation"),
