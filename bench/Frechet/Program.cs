@@ -14,6 +14,19 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        try
+        {
+            return Run(args);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidDataException or IOException)
+        {
+            Console.Error.WriteLine($"Orchestrator.Bench.Frechet: {error.Message}");
+            return 1;
+        }
+    }
+
+    private static int Run(string[] args)
+    {
         if (args.Length == 0 || args[0].StartsWith('-'))
         {
             Console.Error.WriteLine("usage: Orchestrator.Bench.Frechet DIR [--dim D] [--threads N] [--runs R]");
@@ -27,9 +40,8 @@ internal static class Program
         {
             if (i + 1 >= args.Length)
                 throw new ArgumentException($"Option {args[i]} needs a value.");
-            int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            if (value < 1)
-                throw new ArgumentException($"Option {args[i]} is {value}; expected 1 or more.");
+            if (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+                throw new ArgumentException($"Option {args[i]} is '{args[i + 1]}'; expected a whole number, 1 or more.");
             switch (args[i])
             {
                 case "--dim": dimension = value; break;
