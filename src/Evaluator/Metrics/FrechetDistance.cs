@@ -13,18 +13,21 @@ public static class FrechetDistance
     /// <summary>Diagonal offset for near-singular covariances, as in pytorch-fid.</summary>
     public const double DefaultOffset = 1e-6;
 
-    // A covariance whose smallest eigenvalue is below this fraction of its largest is treated as singular:
-    // with n <= d samples it is exactly singular and float64 rounding leaves eigenvalues near 1e-16 of the largest.
+    // A covariance whose smallest squared Cholesky pivot is below this fraction of its largest variance is
+    // treated as singular: with n <= d samples it is exactly singular and float64 rounding leaves pivots near
+    // 1e-16 of the largest.
     private const double SingularRatio = 1e-10;
 
     /// <summary>d^2 between the Gaussians of <paramref name="a"/> and <paramref name="b"/>.</summary>
     public static double Compute(FeatureStatistics a, FeatureStatistics b) => Evaluate(a, b).Distance;
 
     /// <summary>
-    /// d^2 with details. tr((S1 S2)^(1/2)) is computed as tr((A S2 A)^(1/2)) with A = S1^(1/2), which has the
-    /// same eigenvalues as S1 S2 but is symmetric, so symmetric eigendecompositions (stable, fast) suffice and no
-    /// complex square root arises. When S1 or S2 is near-singular, <paramref name="offset"/> * I is added to both
-    /// and the result says so.
+    /// d^2 with details. With S1 = L L^T (Cholesky), S1 S2 = L (L^T S2 L) L^-1 has the eigenvalues of the
+    /// symmetric positive semi-definite L^T S2 L, so tr((S1 S2)^(1/2)) is the sum of the square roots of one
+    /// symmetric eigenvalue problem: no matrix square root, no complex parts, and about three times cheaper
+    /// than diagonalising S1 first. When S1 or S2 is near-singular (a Cholesky pivot below
+    /// <see cref="SingularRatio"/> of the largest diagonal entry, or no factor at all), <paramref name="offset"/> * I
+    /// is added to both, as pytorch-fid does, and the result says so.
     /// </summary>
     public static FrechetResult Evaluate(FeatureStatistics a, FeatureStatistics b, double offset = DefaultOffset)
     {
@@ -54,26 +57,26 @@ public static class FrechetDistance
         var s2 = b.CovarianceTensor();                          // (d, d) float64
         double trace1 = s1.trace().item<double>();
         double trace2 = s2.trace().item<double>();
-        var (eigenvalues1, eigenvectors1) = torch.linalg.eigh(s1);
-        var eigenvalues2 = torch.linalg.eigvalsh(s2);
 
         double usedOffset = 0;
         string? note = null;
-        string? singular = Singular(eigenvalues1, "a") ?? Singular(eigenvalues2, "b");
+        var (l1, singular1) = Factor(s1, "a");
+        string? singular = singular1 ?? Factor(s2, "b").Singular;
         if (singular is not null)
         {
             usedOffset = offset;
             note = $"{singular}; added {offset:G3} to both covariances' diagonals.";
-            // S1 + eps I has the same eigenvectors and eigenvalues shifted by eps.
-            eigenvalues1 = eigenvalues1 + offset;
-            s2 = s2 + torch.eye(b.Dimension, dtype: torch.ScalarType.Float64) * offset;
+            using var shift = torch.eye(a.Dimension, dtype: torch.ScalarType.Float64) * torch.tensor(offset, torch.ScalarType.Float64);
+            s1 = s1 + shift;
+            s2 = s2 + shift;
+            (l1, _) = Factor(s1, "a");
         }
 
-        var root1 = eigenvectors1 * eigenvalues1.clamp_min(0).sqrt().unsqueeze(0);  // V diag(sqrt l): (d, d)
-        var a1 = root1.matmul(eigenvectors1.t());                                   // S1^(1/2)
-        var product = a1.matmul(s2).matmul(a1);
-        product = (product + product.t()) / 2;                                       // symmetric up to rounding
-        double traceSqrt = torch.linalg.eigvalsh(product).clamp_min(0).sqrt().sum().item<double>();
+        var product = l1.t().matmul(s2).matmul(l1);                                 // L^T S2 L: (d, d)
+        product = (product + product.t()) / torch.tensor(2.0, torch.ScalarType.Float64);  // symmetric up to rounding
+        // Scalars are explicit: an implicit one can be finalized while libtorch still reads it (docs/architecture.md).
+        using var zero = 0.0.ToScalar();
+        double traceSqrt = torch.linalg.eigvalsh(product).clamp_min(zero).sqrt().sum().item<double>();
 
         trace1 += usedOffset * a.Dimension;
         trace2 += usedOffset * b.Dimension;
@@ -82,12 +85,19 @@ public static class FrechetDistance
         return new FrechetResult(distance, usedOffset, note);
     }
 
-    private static string? Singular(torch.Tensor eigenvalues, string which)
+    // The lower Cholesky factor of a covariance, and why it counts as near-singular (null when it does not).
+    private static (torch.Tensor Factor, string? Singular) Factor(torch.Tensor covariance, string which)
     {
-        double smallest = eigenvalues.min().item<double>();
-        double largest = eigenvalues.abs().max().item<double>();
-        return smallest <= SingularRatio * largest
-            ? $"covariance {which} is near-singular (smallest eigenvalue {smallest:G3}, largest {largest:G3})"
-            : null;
+        var (factor, info) = torch.linalg.cholesky_ex(covariance);
+        int failed = info.item<int>();
+        double largest = covariance.diagonal().abs().max().item<double>();
+        if (failed > 0)
+        {
+            return (factor, $"covariance {which} is near-singular (no Cholesky factor: leading minor {failed} is not positive)");
+        }
+        double pivot = factor.diagonal().min().item<double>();
+        return pivot * pivot <= SingularRatio * largest
+            ? (factor, $"covariance {which} is near-singular (smallest Cholesky pivot {pivot * pivot:G3}, largest variance {largest:G3})")
+            : (factor, null);
     }
 }
