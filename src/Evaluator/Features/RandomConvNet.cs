@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -36,7 +37,8 @@ internal sealed class RandomConvNet : nn.Module<Tensor, Tensor>
             var weight = conv.weight!;
             long fanIn = weight.shape[1] * weight.shape[2] * weight.shape[3];
             using var drawn = randn(weight.shape, generator: generator);
-            weight.copy_(drawn.mul_(Math.Sqrt(2.0 / fanIn)));
+            using var gain = Math.Sqrt(2.0 / fanIn).ToScalar();
+            weight.copy_(drawn.mul_(gain));
             conv.bias!.zero_();
         }
         foreach (var parameter in parameters())

@@ -87,7 +87,9 @@ public sealed class DiffusionObjective
 
         var xt = _schedule.AddNoise(x0, eps, t);
         var predicted = model.call(xt, t, conditioning);
-        var perSample = (predicted - eps).square().flatten(1).mean([1]);
+        // pow(2), as TorchSharp's square() is, with its exponent kept alive (ScalarConstants, remarks).
+        using var two = 2.ToScalar();
+        var perSample = (predicted - eps).pow(two).flatten(1).mean([1]);
         return perSample.sum().MoveToOuterDisposeScope();
     }
 

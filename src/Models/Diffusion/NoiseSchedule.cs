@@ -1,4 +1,5 @@
 using Orchestrator.Core.RunSpec;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Diffusion;
@@ -111,7 +112,7 @@ public sealed class NoiseSchedule
         using var scope = NewDisposeScope();
         var signal = PerSample(AlphasCumprod.Select(Math.Sqrt), t, x0);
         var noise = PerSample(AlphasCumprod.Select(a => Math.Sqrt(1 - a)), t, x0);
-        return ((signal * x0) + (noise * eps)).MoveToOuterDisposeScope();
+        return (signal * x0).add(noise * eps, One).MoveToOuterDisposeScope();
     }
 
     /// <summary>values[t_i] for each sample i, shaped (n, 1, ..., 1) to broadcast against like, in its dtype and device.</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -59,8 +60,9 @@ internal sealed class Attention : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         if (keyPadding is not null)
         {
             // (B, M) -> (B, 1, 1, M): broadcast over heads and queries.
+            using var paddedKeyScore = PaddedKeyScore.ToScalar();
             mask = zeros(keyPadding.shape[0], 1, 1, keyPadding.shape[1], q.dtype, q.device)
-                .masked_fill(keyPadding.unsqueeze(1).unsqueeze(1), PaddedKeyScore);
+                .masked_fill(keyPadding.unsqueeze(1).unsqueeze(1), paddedKeyScore);
         }
 
         // (B, h, N, d) -> (B, N, h * d)

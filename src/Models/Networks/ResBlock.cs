@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Networks;
@@ -48,9 +49,9 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = _conv1.call(nn.functional.silu(_norm1.call(x)));
-        h = h + _timeEmbProj.call(nn.functional.silu(timeEmbedding)).unsqueeze(-1).unsqueeze(-1);
+        h = h.add(_timeEmbProj.call(nn.functional.silu(timeEmbedding)).unsqueeze(-1).unsqueeze(-1), One);
         h = _conv2.call(nn.functional.silu(_norm2.call(h)));
         var shortcut = _convShortcut is null ? x : _convShortcut.call(x);
-        return (shortcut + h).MoveToOuterDisposeScope();
+        return shortcut.add(h, One).MoveToOuterDisposeScope();
     }
 }

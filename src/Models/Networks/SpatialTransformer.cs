@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Networks;
@@ -44,6 +45,6 @@ internal sealed class SpatialTransformer : nn.Module<Tensor, Tensor, Tensor, Ten
         var tokens = _projIn.call(_norm.call(x)).flatten(2).transpose(1, 2);
         tokens = _transformerBlock.call(tokens, context, padding);
         var h = tokens.transpose(1, 2).reshape(n, c, height, width);
-        return (x + _projOut.call(h)).MoveToOuterDisposeScope();
+        return x.add(_projOut.call(h), One).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,7 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Networks;
@@ -53,10 +55,11 @@ internal sealed class TextEncoder : nn.Module<Tensor, (Tensor Hidden, Tensor Pad
     {
         CheckTokens(tokens);
         using var scope = NewDisposeScope();
-        var length = tokens.shape[1];
-        var padding = tokens.eq(PadToken);
-        var positions = arange(length, int64, tokens.device);
-        var h = _tokenEmbedding.call(tokens) + _positionEmbedding.call(positions).unsqueeze(0);
+        using var padToken = PadToken.ToScalar();
+        using var length = tokens.shape[1].ToScalar();
+        var padding = tokens.eq(padToken);
+        var positions = arange(Zero, length, One, int64, tokens.device);
+        var h = _tokenEmbedding.call(tokens).add(_positionEmbedding.call(positions).unsqueeze(0), One);
         foreach (var layer in _layers)
         {
             h = layer.call(h, padding);

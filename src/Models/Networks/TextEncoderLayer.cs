@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Networks;
@@ -35,8 +36,8 @@ internal sealed class TextEncoderLayer : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var normed = _layerNorm1.call(x);
-        var h = x + _selfAttn.call(normed, normed, padding);
-        h = h + _mlp.call(_layerNorm2.call(h));
+        var h = x.add(_selfAttn.call(normed, normed, padding), One);
+        h = h.add(_mlp.call(_layerNorm2.call(h)), One);
         return h.MoveToOuterDisposeScope();
     }
 }

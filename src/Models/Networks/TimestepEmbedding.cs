@@ -1,5 +1,7 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Networks;
@@ -45,7 +47,9 @@ internal sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var half = dim / 2;
-        var frequencies = exp(arange(half, float32, t.device) * (-Math.Log(10000.0) / half));
+        using var end = half.ToScalar();
+        using var exponentStep = (-Math.Log(10000.0) / half).ToScalar();
+        var frequencies = exp(arange(Zero, end, One, float32, t.device) * exponentStep);
         var angles = t.to(float32).unsqueeze(1) * frequencies.unsqueeze(0);
         return cat([cos(angles), sin(angles)], 1).MoveToOuterDisposeScope();
     }

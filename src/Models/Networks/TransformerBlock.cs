@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Networks;
@@ -47,9 +48,9 @@ internal sealed class TransformerBlock : nn.Module<Tensor, Tensor, Tensor, Tenso
     {
         using var scope = NewDisposeScope();
         var normed = _norm1.call(x);
-        var h = x + _attn1.call(normed, normed, null);
-        h = h + _attn2.call(_norm2.call(h), context, padding);
-        h = h + _ff.call(_norm3.call(h));
+        var h = x.add(_attn1.call(normed, normed, null), One);
+        h = h.add(_attn2.call(_norm2.call(h), context, padding), One);
+        h = h.add(_ff.call(_norm3.call(h)), One);
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,6 @@
 using Orchestrator.Models.Networks;
+using TorchSharp;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Sampling;
@@ -30,6 +32,7 @@ internal static class ClassifierFreeGuidance
         var both = model.call(cat([x, x]), cat([t, t]), cat([emptyTokens, tokens]));
         var halves = both.chunk(2);
         var (unconditional, conditional) = (halves[0], halves[1]);
-        return (unconditional + (guidance * (conditional - unconditional))).MoveToOuterDisposeScope();
+        using var weight = guidance.ToScalar();
+        return unconditional.add(weight * (conditional - unconditional), One).MoveToOuterDisposeScope();
     }
 }

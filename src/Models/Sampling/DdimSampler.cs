@@ -1,4 +1,6 @@
 using Orchestrator.Models.Diffusion;
+using TorchSharp;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Sampling;
@@ -42,8 +44,15 @@ public sealed class DdimSampler : Sampler
         // sigma_t(eta) of eq. 16; 0 at the last step, where abar_previous = 1.
         var sigma = _eta * Math.Sqrt(
             Math.Max(0, (1 - alphaBarPrevious) / (1 - alphaBar) * (1 - (alphaBar / alphaBarPrevious))));
-        var direction = Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - (sigma * sigma))) * eps;
-        var next = (Math.Sqrt(alphaBarPrevious) * x0) + direction;
-        return sigma > 0 ? next + (sigma * noise.Next(x.device)) : next;
+        using var directionScale = Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - (sigma * sigma))).ToScalar();
+        using var x0Scale = Math.Sqrt(alphaBarPrevious).ToScalar();
+        var next = (x0Scale * x0).add(directionScale * eps, One);
+        if (!(sigma > 0))
+        {
+            return next;
+        }
+
+        using var noiseScale = sigma.ToScalar();
+        return next.add(noiseScale * noise.Next(x.device), One);
     }
 }

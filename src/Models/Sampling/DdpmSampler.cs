@@ -1,4 +1,6 @@
 using Orchestrator.Models.Diffusion;
+using TorchSharp;
+using static Orchestrator.Models.Numerics.ScalarConstants;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Sampling;
@@ -26,14 +28,16 @@ public sealed class DdpmSampler : Sampler
         var beta = Schedule.Betas[t];
         var x0 = PredictX0(x, eps, t);
         // Posterior mean (eq. 7): coefficients of x0 and x_t.
-        var mean = (Math.Sqrt(alphaBarPrevious) * beta / (1 - alphaBar) * x0)
-            + (Math.Sqrt(Schedule.Alphas[t]) * (1 - alphaBarPrevious) / (1 - alphaBar) * x);
+        using var x0Coefficient = (Math.Sqrt(alphaBarPrevious) * beta / (1 - alphaBar)).ToScalar();
+        using var xCoefficient = (Math.Sqrt(Schedule.Alphas[t]) * (1 - alphaBarPrevious) / (1 - alphaBar)).ToScalar();
+        var mean = (x0Coefficient * x0).add(xCoefficient * x, One);
         if (previous < 0)
         {
             return mean;
         }
 
         var variance = (1 - alphaBarPrevious) / (1 - alphaBar) * beta;
-        return mean + (Math.Sqrt(variance) * noise.Next(x.device));
+        using var deviation = Math.Sqrt(variance).ToScalar();
+        return mean.add(deviation * noise.Next(x.device), One);
     }
 }

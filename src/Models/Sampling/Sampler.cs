@@ -1,5 +1,6 @@
 using Orchestrator.Models.Diffusion;
 using Orchestrator.Models.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Models.Sampling;
@@ -10,6 +11,10 @@ namespace Orchestrator.Models.Sampling;
 /// </summary>
 public abstract class Sampler
 {
+    // The data range [-1, 1] that samples and predicted x0 are clipped to.
+    private static readonly Scalar DataMin = (-1).ToScalar();
+    private static readonly Scalar DataMax = 1.ToScalar();
+
     private protected Sampler(NoiseSchedule schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -71,7 +76,8 @@ public abstract class Sampler
             var previous = i + 1 < timesteps.Count ? timesteps[i + 1] : -1;
             using (var stepScope = NewDisposeScope())
             {
-                var t1 = full(n, t, int64, device);
+                using var timestep = t.ToScalar();
+                var t1 = full(n, timestep, int64, device);
                 var eps = ClassifierFreeGuidance.PredictNoise(model, x, t1, tokens, empty, guidance);
                 var next = Step(x, eps, t, previous, noise).MoveToOuterDisposeScope();
                 x.Dispose();
@@ -81,7 +87,7 @@ public abstract class Sampler
             progress?.Invoke(i + 1, timesteps.Count);
         }
 
-        return x.clamp(-1, 1).MoveToOuterDisposeScope();
+        return x.clamp(DataMin, DataMax).MoveToOuterDisposeScope();
     }
 
     /// <summary>The timesteps visited, from noisiest to cleanest.</summary>
@@ -97,6 +103,8 @@ public abstract class Sampler
     private protected Tensor PredictX0(Tensor x, Tensor eps, int t)
     {
         var alphaBar = AlphaBar(t);
-        return ((x - (Math.Sqrt(1 - alphaBar) * eps)) / Math.Sqrt(alphaBar)).clamp(-1, 1);
+        using var noiseScale = Math.Sqrt(1 - alphaBar).ToScalar();
+        using var signalScale = Math.Sqrt(alphaBar).ToScalar();
+        return ((x - (noiseScale * eps)) / signalScale).clamp(DataMin, DataMax);
     }
 }

@@ -46,7 +46,9 @@ public static class ModuleState
     /// <summary>A host copy of a tensor as a safetensors record (F32, F64 or I64).</summary>
     public static SafeTensor ToSafeTensor(Tensor tensor)
     {
-        using var host = tensor.detach().cpu().contiguous();
+        // The scope keeps the intermediate tensors reachable (and frees them): a finalizer must not run mid-copy.
+        using var scope = NewDisposeScope();
+        var host = tensor.detach().cpu().contiguous();
         return host.dtype switch
         {
             ScalarType.Float32 => new SafeTensor("F32", host.shape, MemoryMarshal.AsBytes(host.data<float>().ToArray().AsSpan()).ToArray()),

@@ -29,11 +29,14 @@ public sealed class ExponentialMovingAverage(nn.Module live, nn.Module shadow, d
         double d = Math.Min(decay, (1.0 + updates) / (10.0 + updates));
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
+        // Explicit Scalars, alive until the last op has returned (see AdamW's remarks).
+        using var keep = d.ToScalar();
+        using var take = (1 - d).ToScalar();
         foreach (var ((_, target), (_, source)) in Shadow.state_dict().Zip(live.state_dict()))
         {
             if (target.is_floating_point())
             {
-                target.mul_(d).add_(source, alpha: 1 - d);
+                target.mul_(keep).add_(source, alpha: take);
             }
             else
             {

@@ -96,7 +96,8 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         var flat = torch.tensor(gradient).to(replica.Device);
         if (factor != 1f)
         {
-            flat.mul_(factor);
+            using var scale = factor.ToScalar();
+            flat.mul_(scale);
         }
         var grads = new List<Tensor>(replica.Parameters.Count);
         for (int i = 0; i < replica.Parameters.Count; i++)
