@@ -1,5 +1,6 @@
 using Orchestrator.Evaluator.Drawing;
 using SkiaSharp;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Orchestrator.Evaluator.Grids;
@@ -83,7 +84,11 @@ public static class SampleGrid
         if (!images.is_floating_point())
             throw new ArgumentException($"Images have dtype {images.dtype}; expected a floating type in [-1, 1].", nameof(images));
         var video = isImage ? images.unsqueeze(2) : images;                   // (n, 3, F, H, W)
-        var bytes = ((video.detach().to(CPU).to_type(ScalarType.Float32).clamp(-1, 1) + 1) * 127.5)
+        // Scalars are explicit: an implicit one can be finalized while libtorch still reads it (docs/architecture.md).
+        using var low = (-1.0).ToScalar();
+        using var high = 1.0.ToScalar();
+        using var halfRange = 127.5.ToScalar();
+        var bytes = video.detach().to(CPU).to_type(ScalarType.Float32).clamp(low, high).add(high, high).mul(halfRange)
             .round().to_type(ScalarType.Byte);
         return bytes.permute(0, 2, 3, 4, 1).contiguous();                       // (n, F, H, W, 3)
     }

@@ -110,7 +110,8 @@ public sealed class FeatureStatistics
         }
         var mean = x.mean([0]);                                    // (d)
         var centred = x - mean;                                    // (n, d)
-        var covariance = centred.t().matmul(centred) / (n - 1);    // (d, d), like numpy.cov(rowvar=False)
+        using var degrees = ((double)(n - 1)).ToScalar();          // explicit: see docs/architecture.md, "TorchSharp Scalars"
+        var covariance = centred.t().matmul(centred).div(degrees); // (d, d), like numpy.cov(rowvar=False)
         return new FeatureStatistics(n, ToArray(mean), ToMatrix(covariance), extractor);
     }
 

@@ -18,6 +18,11 @@ public static class FrechetDistance
     // 1e-16 of the largest.
     private const double SingularRatio = 1e-10;
 
+    // Scalars are explicit and outlive their ops: an implicit one can be finalized while libtorch still
+    // reads it (docs/architecture.md, "TorchSharp Scalars").
+    private static readonly Scalar One = 1.ToScalar();
+    private static readonly Scalar Two = 2.0.ToScalar();
+
     /// <summary>d^2 between the Gaussians of <paramref name="a"/> and <paramref name="b"/>.</summary>
     public static double Compute(FeatureStatistics a, FeatureStatistics b) => Evaluate(a, b).Distance;
 
@@ -66,15 +71,15 @@ public static class FrechetDistance
         {
             usedOffset = offset;
             note = $"{singular}; added {offset:G3} to both covariances' diagonals.";
-            using var shift = torch.eye(a.Dimension, dtype: torch.ScalarType.Float64) * torch.tensor(offset, torch.ScalarType.Float64);
-            s1 = s1 + shift;
-            s2 = s2 + shift;
+            using var epsilon = offset.ToScalar();
+            var shift = torch.eye(a.Dimension, dtype: torch.ScalarType.Float64).mul(epsilon);
+            s1 = s1.add(shift, One);
+            s2 = s2.add(shift, One);
             (l1, _) = Factor(s1, "a");
         }
 
         var product = l1.t().matmul(s2).matmul(l1);                                 // L^T S2 L: (d, d)
-        product = (product + product.t()) / torch.tensor(2.0, torch.ScalarType.Float64);  // symmetric up to rounding
-        // Scalars are explicit: an implicit one can be finalized while libtorch still reads it (docs/architecture.md).
+        product = product.add(product.t(), One).div(Two);                          // symmetric up to rounding
         using var zero = 0.0.ToScalar();
         double traceSqrt = torch.linalg.eigvalsh(product).clamp_min(zero).sqrt().sum().item<double>();
 
