@@ -8,6 +8,9 @@ const string Usage = """
     usage:
       orchestrator train [--config run.yaml] [--resume latest|CHECKPOINT_DIR] [--steps N]
           a whole run in one process; with no --config, the embedded examples/quickstart.yaml
+      orchestrator sample --checkpoint DIR [--prompt TEXT]... [--out grid.png] [--weights ema|model]
+                          [--sampler ddim|ddpm] [--steps N] [--guidance G] [--eta E] [--seed S]
+          a captioned sample grid from a checkpoint (without --prompt: the run's eval.prompts)
       orchestrator shards make [--config run.yaml]
           writes the spec's synthetic caption-image shards (data.synthetic)
       orchestrator checkpoints list [--config run.yaml | --dir CHECKPOINT_ROOT]
@@ -26,6 +29,7 @@ try
     return args switch
     {
         ["train", ..] => await TrainCommand.RunAsync(CommandLine.Parse(args, 1, TrainCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["sample", ..] => SampleCommand.Run(CommandLine.Parse(args, 1, SampleCommand.ValueOptions, new HashSet<string>())),
         ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["checkpoints", "list", ..] => CheckpointsCommand.List(CommandLine.Parse(args, 2, CheckpointsCommand.ValueOptions, new HashSet<string>())),
         [] or ["help" or "--help" or "-h", ..] => PrintUsage(0),

@@ -113,6 +113,27 @@ public sealed class SamplerTests
     }
 
     [Fact]
+    public void Ddim_points_from_the_clipped_x0_so_clipping_adds_no_noise()
+    {
+        // x_t far outside what [-1, 1] data can give at t: the predicted x0 is clipped.
+        var schedule = NoiseSchedule.Linear(1000);
+        var sampler = new DdimSampler(schedule, eta: 0);
+        using var x = full([1, 3, 1, 2, 2], 3.0f);
+        using var eps = zeros([1, 3, 1, 2, 2]);
+        using var noise = new SampleNoise([1], [3, 1, 2, 2]);
+
+        using var next = sampler.Step(x, eps, 100, 50, noise);
+
+        // Expected: x0 = clip(x / sqrt(abar_t)) = 1, eps' = (x - sqrt(abar_t) x0) / sqrt(1 - abar_t),
+        // next = sqrt(abar_s) x0 + sqrt(1 - abar_s) eps'.
+        double abarT = schedule.AlphasCumprod[100];
+        double abarS = schedule.AlphasCumprod[50];
+        double epsPrime = (3.0 - Math.Sqrt(abarT)) / Math.Sqrt(1 - abarT);
+        double expected = Math.Sqrt(abarS) + (Math.Sqrt(1 - abarS) * epsPrime);
+        Assert.Equal(expected, next[0, 0, 0, 0, 0].item<float>(), 1e-4);
+    }
+
+    [Fact]
     public void Ddim_rejects_more_steps_than_timesteps_naming_the_key()
     {
         var sampler = new DdimSampler(NoiseSchedule.Linear(10), eta: 0);

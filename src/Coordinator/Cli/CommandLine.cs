@@ -6,9 +6,9 @@ namespace Orchestrator.Coordinator.Cli;
 /// </summary>
 public sealed class CommandLine
 {
-    private readonly Dictionary<string, string?> _options;
+    private readonly Dictionary<string, List<string>> _options;
 
-    private CommandLine(IReadOnlyList<string> verb, Dictionary<string, string?> options)
+    private CommandLine(IReadOnlyList<string> verb, Dictionary<string, List<string>> options)
     {
         Verb = verb;
         _options = options;
@@ -20,7 +20,7 @@ public sealed class CommandLine
     public static CommandLine Parse(IReadOnlyList<string> args, int verbWords, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flags)
     {
         var verb = args.Take(verbWords).ToList();
-        var options = new Dictionary<string, string?>();
+        var options = new Dictionary<string, List<string>>();
         for (int i = verbWords; i < args.Count; i++)
         {
             string arg = args[i];
@@ -31,7 +31,7 @@ public sealed class CommandLine
             string name = arg[2..];
             if (flags.Contains(name))
             {
-                options[name] = null;
+                options.TryAdd(name, []);
             }
             else if (valueOptions.Contains(name))
             {
@@ -39,7 +39,11 @@ public sealed class CommandLine
                 {
                     throw new CommandLineException($"option --{name} needs a value");
                 }
-                options[name] = args[++i];
+                if (!options.TryGetValue(name, out var values))
+                {
+                    options[name] = values = [];
+                }
+                values.Add(args[++i]);
             }
             else
             {
@@ -50,9 +54,27 @@ public sealed class CommandLine
         return new CommandLine(verb, options);
     }
 
-    public string? Value(string name) => _options.TryGetValue(name, out var value) ? value : null;
+    /// <summary>The option's value (the last one when it was given several times), or null when absent.</summary>
+    public string? Value(string name) => _options.TryGetValue(name, out var values) && values.Count > 0 ? values[^1] : null;
+
+    /// <summary>Every value of an option that may be repeated (`--prompt a --prompt b`), in order.</summary>
+    public IReadOnlyList<string> Values(string name) => _options.TryGetValue(name, out var values) ? values : [];
 
     public bool Has(string name) => _options.ContainsKey(name);
+
+    /// <summary>A non-negative number option, or null when absent.</summary>
+    public double? NonNegativeNumber(string name)
+    {
+        string? text = Value(name);
+        if (text is null)
+        {
+            return null;
+        }
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
+            && value >= 0 && double.IsFinite(value)
+            ? value
+            : throw new CommandLineException($"option --{name}: expected a number >= 0, got '{text}'");
+    }
 
     /// <summary>A positive integer option, or null when absent.</summary>
     public int? PositiveInt(string name)

@@ -1,16 +1,10 @@
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.Core.Sampling;
-using Orchestrator.DataLoader.Text;
 using Orchestrator.Evaluator.Features;
 using Orchestrator.Evaluator.Grids;
 using Orchestrator.Evaluator.Metrics;
-using Orchestrator.Models.Diffusion;
-using Orchestrator.Models.Networks;
-using Orchestrator.Models.Sampling;
-using Orchestrator.Models.State;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Orchestrator.Evaluator.Evaluation;
 
@@ -21,17 +15,13 @@ namespace Orchestrator.Evaluator.Evaluation;
 /// </summary>
 public sealed class CheckpointEvaluation : IDisposable
 {
-    private const int SamplingChunk = 32;
     private readonly RunSpec _spec;
     private readonly HeldOutImages _heldOut;
     private readonly string _gridDirectory;
-    private readonly CaptionTokenizer _tokenizer;
-    private readonly NoiseSchedule _schedule;
+    private readonly CaptionSampler _sampler;
     private readonly IFeatureExtractor _extractor;
     private readonly Action<long, long>? _progress;
     private FeatureStatistics? _realStatistics;
-    private long _stepsDone;
-    private long _stepsTotal;
 
     /// <summary>An evaluation for <paramref name="spec"/>'s model, against <paramref name="heldOut"/>, writing grids to <paramref name="gridDirectory"/>.</summary>
     /// <param name="spec">The run spec (model, data, eval sections).</param>
@@ -44,8 +34,7 @@ public sealed class CheckpointEvaluation : IDisposable
         _spec = spec;
         _heldOut = heldOut;
         _gridDirectory = gridDirectory;
-        _tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
-        _schedule = NoiseSchedule.Create(spec.Diffusion);
+        _sampler = new CaptionSampler(spec, spec.Eval.Sampler);
         _extractor = new RandomConvFeatures(seed: 0);
     }
 
@@ -53,62 +42,32 @@ public sealed class CheckpointEvaluation : IDisposable
     public EvaluationResult Evaluate(string checkpointDirectory)
     {
         var checkpoint = CheckpointStore.LoadFolder(checkpointDirectory);
-        using var model = ModelFactory.Create(_spec.Model, _spec.Data.VocabularySize, _spec.Data.MaxCaptionTokens, _spec.Data.ImageSize);
-        ModuleState.Restore(model, checkpoint["ema.safetensors"]);
-        model.eval();
+        using var model = CaptionSampler.LoadModel(_spec, checkpoint, "ema.safetensors");
 
         var prompts = _spec.Eval.Prompts;
-        _stepsDone = 0;
-        _stepsTotal = (Chunks(prompts.Count) + Chunks(_heldOut.Captions.Count)) * (long)SamplerSteps;
+        var heldOutCaptions = _heldOut.Captions;
+        long total = _sampler.TotalSteps(prompts.Count) + _sampler.TotalSteps(heldOutCaptions.Count);
         var seeds = prompts.Select((_, i) => _spec.Eval.Seed + i).ToArray();
         string gridPath = Path.Combine(_gridDirectory, $"step-{checkpoint.Manifest.Step:D8}.png");
         using (var scope = torch.NewDisposeScope())
         {
-            var images = Sample(model, prompts, seeds);
+            var images = _sampler.Sample(model, prompts, seeds, done => _progress?.Invoke(done, total));
             Directory.CreateDirectory(_gridDirectory);
             SampleGrid.WritePng(gridPath, images, prompts, columns: Math.Min(prompts.Count, 4), scale: Math.Max(1, 128 / _spec.Data.ImageSize));
         }
 
-        double distance = FrechetOnHeldOutCaptions(model);
-        return new EvaluationResult(checkpoint.Manifest.Step, gridPath, distance, _extractor.Name);
-    }
-
-    // Generated images use the held-out rows' own captions, so both sides have the same caption distribution.
-    private double FrechetOnHeldOutCaptions(DiffusionModel model)
-    {
-        using var scope = torch.NewDisposeScope();
-        _realStatistics ??= FeatureStatistics.FromFeatures(_extractor.Extract(_heldOut.Images));
-        var captions = _heldOut.Captions;
-        var seeds = captions.Select((_, i) => SampleSeed.Derive(_spec.Eval.Seed, 0, i, SampleSeed.Purpose.Sampling)).ToArray();
-        var generated = Sample(model, captions, seeds);
-        var fake = FeatureStatistics.FromFeatures(_extractor.Extract(generated.select(2, 0)));
-        return FrechetDistance.Compute(_realStatistics, fake);
-    }
-
-    // Returns (n, C, F, H, W) in [-1, 1].
-    private Tensor Sample(DiffusionModel model, IReadOnlyList<string> captions, long[] seeds)
-    {
-        var sampler = SamplerFactory.Create(_spec.Eval.Sampler, _schedule);
-        var chunks = new List<Tensor>();
-        for (int start = 0; start < captions.Count; start += SamplingChunk)
+        // Generated images use the held-out rows' own captions, so both sides have the same caption distribution.
+        long offset = _sampler.TotalSteps(prompts.Count);
+        using (var scope = torch.NewDisposeScope())
         {
-            int count = Math.Min(SamplingChunk, captions.Count - start);
-            var tokens = torch.tensor(
-                captions.Skip(start).Take(count).SelectMany(_tokenizer.Encode).ToArray(),
-                [count, _spec.Data.MaxCaptionTokens]);
-            chunks.Add(sampler.Sample(
-                model, tokens, _tokenizer.EmptyCaption, seeds[start..(start + count)],
-                (_spec.Model.InChannels, 1, _spec.Data.ImageSize, _spec.Data.ImageSize), _spec.Eval.Sampler.Guidance, _spec.Eval.Sampler.Steps,
-                (done, _) => _progress?.Invoke(_stepsDone + done, _stepsTotal)));
-            _stepsDone += SamplerSteps;
+            _realStatistics ??= FeatureStatistics.FromFeatures(_extractor.Extract(_heldOut.Images));
+            var heldOutSeeds = heldOutCaptions.Select((_, i) => SampleSeed.Derive(_spec.Eval.Seed, 0, i, SampleSeed.Purpose.Sampling)).ToArray();
+            var generated = _sampler.Sample(model, heldOutCaptions, heldOutSeeds, done => _progress?.Invoke(offset + done, total));
+            var fake = FeatureStatistics.FromFeatures(_extractor.Extract(generated.select(2, 0)));
+            double distance = FrechetDistance.Compute(_realStatistics, fake);
+            return new EvaluationResult(checkpoint.Manifest.Step, gridPath, distance, _extractor.Name);
         }
-        return torch.cat(chunks, 0);
     }
-
-    // DDPM visits every timestep whatever sampler.steps says.
-    private int SamplerSteps => _spec.Eval.Sampler.Kind == "ddpm" ? _schedule.Timesteps : _spec.Eval.Sampler.Steps;
-
-    private static long Chunks(int count) => (count + SamplingChunk - 1) / SamplingChunk;
 
     public void Dispose()
     {

@@ -41,6 +41,12 @@ public sealed class DdimSampler : Sampler
         var alphaBar = AlphaBar(t);
         var alphaBarPrevious = AlphaBar(previous);
         var x0 = PredictX0(x, eps, t);
+        // The direction term must point from the clipped x0 to x_t: with the raw eps, every step whose x0
+        // was clipped adds back the clipped-off part as high-frequency noise. Recompute eps from x0
+        // (x_t = sqrt(abar) x0 + sqrt(1 - abar) eps), as DDPM's posterior mean implicitly does.
+        using var signal = Math.Sqrt(alphaBar).ToScalar();
+        using var inverseNoise = (1 / Math.Sqrt(1 - alphaBar)).ToScalar();
+        eps = (x - (signal * x0)) * inverseNoise;
         // sigma_t(eta) of eq. 16; 0 at the last step, where abar_previous = 1.
         var sigma = _eta * Math.Sqrt(
             Math.Max(0, (1 - alphaBarPrevious) / (1 - alphaBar) * (1 - (alphaBar / alphaBarPrevious))));
