@@ -1,6 +1,7 @@
 using Orchestrator.Coordinator.Cli;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
+using Orchestrator.Core.Safetensors;
 using Orchestrator.DataLoader.Shards;
 
 // `orchestrator <verb> [options]`: see Usage below and docs/architecture.md.
@@ -37,7 +38,8 @@ try
     };
 }
 catch (Exception e) when (e is CommandLineException or RunSpecException or ShardException or CheckpointCorruptException
-                              or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+                              or CheckpointNotFoundException or SafetensorsException or InvalidDataException
+                              or FileNotFoundException or DirectoryNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

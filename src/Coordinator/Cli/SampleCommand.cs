@@ -35,23 +35,33 @@ public static class SampleCommand
             throw new CommandLineException($"option --sampler: expected ddim or ddpm, got '{kind}'");
         }
 
+        // Every option is checked before the checkpoint is read.
+        int? steps = command.PositiveInt("steps");
+        double? guidance = command.NonNegativeNumber("guidance");
+        double? eta = command.NonNegativeNumber("eta");
+        if (eta > 1)
+        {
+            throw new CommandLineException($"option --eta: expected a number in [0, 1], got '{command.Value("eta")}'");
+        }
+        long? seedOption = command.Value("seed") is string s
+            ? long.TryParse(s, out long parsed) ? parsed : throw new CommandLineException($"option --seed: expected an integer, got '{s}'")
+            : null;
+
         var checkpoint = CheckpointStore.LoadFolder(directory);
         var spec = RunSpecLoader.Parse(checkpoint.Manifest.RunSpec, $"{Path.Combine(directory, "manifest.json")} (run_spec)");
         var settings = spec.Eval.Sampler with
         {
             Kind = kind ?? spec.Eval.Sampler.Kind,
-            Steps = command.PositiveInt("steps") ?? spec.Eval.Sampler.Steps,
-            Guidance = command.NonNegativeNumber("guidance") ?? spec.Eval.Sampler.Guidance,
-            Eta = command.NonNegativeNumber("eta") ?? spec.Eval.Sampler.Eta,
+            Steps = steps ?? spec.Eval.Sampler.Steps,
+            Guidance = guidance ?? spec.Eval.Sampler.Guidance,
+            Eta = eta ?? spec.Eval.Sampler.Eta,
         };
         var prompts = command.Values("prompt").Count > 0 ? command.Values("prompt") : spec.Eval.Prompts;
         if (prompts.Count == 0)
         {
             throw new CommandLineException("no prompts: give --prompt TEXT (repeatable), or sample a run whose spec has eval.prompts");
         }
-        long seed = command.Value("seed") is string s
-            ? long.TryParse(s, out long parsed) ? parsed : throw new CommandLineException($"option --seed: expected an integer, got '{s}'")
-            : spec.Eval.Seed;
+        long seed = seedOption ?? spec.Eval.Seed;
         string output = command.Value("out") ?? $"samples-step-{checkpoint.Manifest.Step:D8}-{weights}.png";
 
         torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
