@@ -21,13 +21,13 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedDictionary<int, IActorRef> _workers = [];
     private readonly HashSet<int> _answered = [];
+    private readonly Dictionary<long, IReadOnlyDictionary<string, double>> _checkpointMetrics = [];
     private long _nextStep;
     private int _pendingSaves;
     private int _pendingEvaluations;
     private long _lastEvaluatedStep;
     private bool _started;
     private bool _training;
-    private readonly Dictionary<long, IReadOnlyDictionary<string, double>> _checkpointMetrics = [];
     private Activity? _runSpan;
     private Activity? _stepSpan;
 
@@ -80,7 +80,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
 
     private void HandleStateRestored(StateRestored restored)
     {
-        if (_answered.Add(restored.Rank) && _answered.Count == _workers.Count)
+        if (_workers.ContainsKey(restored.Rank) && _answered.Add(restored.Rank) && _answered.Count == _workers.Count)
         {
             StartTraining();
         }
