@@ -41,6 +41,16 @@ public sealed class ProgressBar(TextWriter? output, bool interactive, string lab
         }
     }
 
+    /// <summary>A line of its own (an event such as a saved checkpoint), printed above the bar.</summary>
+    public void Note(string line)
+    {
+        if (output is null)
+        {
+            return;
+        }
+        output.WriteLine(interactive ? "\r" + line.PadRight(Math.Min(System.Console.WindowWidth > 0 ? System.Console.WindowWidth - 1 : 120, 160)) : line);
+    }
+
     private static string Format(TimeSpan span) =>
         span.TotalHours >= 1 ? span.ToString(@"h\:mm\:ss") : span.ToString(@"mm\:ss");
 }

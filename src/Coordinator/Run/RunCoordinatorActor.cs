@@ -88,8 +88,8 @@ public sealed class RunCoordinatorActor : ReceiveActor
 
     private void StartTraining()
     {
-        _runSpan = OrchestratorTelemetry.ActivitySource.StartActivity(
-            OrchestratorTelemetry.RunSpan, ActivityKind.Internal, parentContext: default,
+        _runSpan = StartSpan(
+            OrchestratorTelemetry.RunSpan, default,
             [new("start_step", _settings.Schedule.StartStep), new("total_steps", _settings.Schedule.TotalSteps), new("workers", _workers.Count)]);
         _settings.Journal.Started(_settings.Schedule.StartStep, _settings.Schedule.TotalSteps, _workers.Count);
         if (_nextStep >= _settings.Schedule.TotalSteps)
@@ -104,8 +104,7 @@ public sealed class RunCoordinatorActor : ReceiveActor
     private void IssueStep()
     {
         _answered.Clear();
-        _stepSpan = OrchestratorTelemetry.ActivitySource.StartActivity(
-            OrchestratorTelemetry.StepSpan, ActivityKind.Internal, RunContext, [new("step", _nextStep)]);
+        _stepSpan = StartSpan(OrchestratorTelemetry.StepSpan, RunContext, [new("step", _nextStep)]);
         foreach (var worker in _workers.Values)
         {
             worker.Tell(new RunStep(_nextStep, _stepSpan?.Id));
@@ -190,6 +189,16 @@ public sealed class RunCoordinatorActor : ReceiveActor
     }
 
     private ActivityContext RunContext => _runSpan?.Context ?? default;
+
+    // Spans outlive the message that started them, so they must not stay Activity.Current on the
+    // dispatcher thread: the next message there may belong to something else. Parents are explicit.
+    private static Activity? StartSpan(string name, ActivityContext parent, KeyValuePair<string, object?>[] tags)
+    {
+        var previous = Activity.Current;
+        var span = OrchestratorTelemetry.ActivitySource.StartActivity(name, ActivityKind.Internal, parent, tags);
+        Activity.Current = previous;
+        return span;
+    }
 
     // A bug in the coordinator must end the run with its reason, not restart it with empty state and hang.
     protected override void PreRestart(Exception reason, object message)

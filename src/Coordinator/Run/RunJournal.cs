@@ -84,12 +84,15 @@ public sealed class RunJournal : IDisposable
     public void CheckpointSaved(CheckpointSaved saved)
     {
         _lastCheckpoint = saved.Directory;
+        _progress.Note(string.Create(CultureInfo.InvariantCulture, $"checkpoint: step {saved.Step} saved to {saved.Directory} in {saved.Seconds:0.00} s"));
         Write(new { @event = "checkpoint", step = saved.Step, directory = saved.Directory, seconds = saved.Seconds, time = Now() });
     }
 
     public void Evaluated(EvaluationCompleted completed)
     {
         _lastEvaluation = completed;
+        _progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"evaluation: step {completed.Step}: frechet distance ({completed.Extractor}) {completed.FrechetDistance:0.0000}, samples {completed.GridPath}"));
         Write(new
         {
             @event = "evaluation",
@@ -101,8 +104,11 @@ public sealed class RunJournal : IDisposable
         });
     }
 
-    public void EvaluationFailed(EvaluationFailed failed) =>
+    public void EvaluationFailed(EvaluationFailed failed)
+    {
+        _progress.Note($"evaluation: step {failed.Step} failed: {failed.Reason}");
         Write(new { @event = "evaluation_failed", step = failed.Step, reason = failed.Reason, time = Now() });
+    }
 
     /// <summary>Metrics stored in a checkpoint's manifest.</summary>
     public IReadOnlyDictionary<string, double> CheckpointMetrics() =>

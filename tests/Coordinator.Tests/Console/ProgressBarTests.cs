@@ -56,6 +56,21 @@ public sealed class ProgressBarTests
         Assert.EndsWith(eta, Assert.Single(Lines(output)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_note_is_a_line_of_its_own_and_a_disabled_bar_prints_nothing()
+    {
+        var output = new StringWriter();
+        var bar = new ProgressBar(output, interactive: false, "train");
+        bar.Report(1, 10, "loss 1.0000", ratePerSecond: 1);
+        bar.Note("checkpoint: step 1 saved");
+
+        Assert.Equal("checkpoint: step 1 saved", Lines(output)[^1]);
+
+        var silent = new ProgressBar(null, interactive: false, "train");
+        silent.Report(1, 10, "loss 1.0000", ratePerSecond: 1);
+        silent.Note("checkpoint: step 1 saved");
+    }
+
     private static string[] Lines(StringWriter output) =>
         output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
 }
