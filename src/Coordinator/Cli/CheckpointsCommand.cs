@@ -1,4 +1,5 @@
 using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.RunSpec;
 
 namespace Orchestrator.Coordinator.Cli;
 
@@ -37,6 +38,6 @@ public static class CheckpointsCommand
     private static string DefaultDirectory(string? config)
     {
         var (spec, _, _) = SpecSource.Load(config);
-        return spec.Checkpoint.Dir.Length > 0 ? spec.Checkpoint.Dir : Path.Combine(spec.Run.OutputDir, "checkpoints");
+        return spec.CheckpointDirectory();
     }
 }

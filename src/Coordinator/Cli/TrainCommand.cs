@@ -59,8 +59,7 @@ public static class TrainCommand
             $"data: {catalog.TotalRows} rows in {catalog.Shards.Count} shards, {plan.StepsPerEpoch} steps per epoch; " +
             $"{spec.Cluster.WorkersPerNode} workers on {device.type}; {setup.TotalSteps} steps of {spec.Train.GlobalBatch} samples");
 
-        string checkpointDir = spec.Checkpoint.Dir.Length > 0 ? spec.Checkpoint.Dir : Path.Combine(spec.Run.OutputDir, "checkpoints");
-        var store = new CheckpointStore(checkpointDir, spec.Checkpoint.KeepLast);
+        var store = new CheckpointStore(spec.CheckpointDirectory(), spec.Checkpoint.KeepLast);
         LoadedCheckpoint? resume = command.Value("resume") switch
         {
             null => null,
@@ -78,7 +77,7 @@ public static class TrainCommand
         var evalBar = ProgressBar.ForConsole("eval", spec.Telemetry.Progress);
         var evalClock = new System.Diagnostics.Stopwatch();
         using var evaluation = new CheckpointEvaluation(
-            spec, heldOut, Path.Combine(spec.Run.OutputDir, "samples"),
+            spec, heldOut, spec.SamplesDirectory(),
             (done, total) =>
             {
                 if (done <= 1)
