@@ -14,6 +14,13 @@ const string Usage = """
           a captioned sample grid from a checkpoint (without --prompt: the run's eval.prompts)
       orchestrator shards make [--config run.yaml]
           writes the spec's synthetic caption-image shards (data.synthetic)
+      orchestrator shards inspect PATH...
+          each shard's schema, rows, row groups, size, img2dataset columns and first captions (PATH: file, folder or glob)
+      orchestrator shards verify PATH... [--image-column jpg] [--caption-column caption] [--image-size 64]
+          decodes every row; exit 0 all usable, 1 some rows bad (listed), 2 a shard unreadable
+      orchestrator shards import --images DIR --out DIR [--rows-per-shard 1000] [--row-group-size 100]
+                                 [--captions FILE.csv|.tsv]
+          jpg/jpeg/png files with sidecar name.txt captions (or a file,caption table) to img2dataset-layout shards
       orchestrator checkpoints list [--config run.yaml | --dir CHECKPOINT_ROOT]
           lists checkpoints and verifies their hashes
     """;
@@ -32,6 +39,9 @@ try
         ["train", ..] => await TrainCommand.RunAsync(CommandLine.Parse(args, 1, TrainCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["sample", ..] => SampleCommand.Run(CommandLine.Parse(args, 1, SampleCommand.ValueOptions, new HashSet<string>())),
         ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["shards", "inspect", ..] => await ShardsCommand.InspectAsync(args, cancel.Token),
+        ["shards", "verify", ..] => await ShardsCommand.VerifyAsync(args, cancel.Token),
+        ["shards", "import", ..] => await ShardsCommand.ImportAsync(args, cancel.Token),
         ["checkpoints", "list", ..] => CheckpointsCommand.List(CommandLine.Parse(args, 2, CheckpointsCommand.ValueOptions, new HashSet<string>())),
         [] or ["help" or "--help" or "-h", ..] => PrintUsage(0),
         _ => PrintUsage(2, $"unknown command '{string.Join(' ', args)}'"),

@@ -77,7 +77,7 @@ public sealed class ShardCatalog
     }
 
     // A folder gives its *.parquet files; a path with * or ? in its file name is a glob in its folder.
-    private static IReadOnlyList<string> ResolveFiles(string shards)
+    internal static IReadOnlyList<string> ResolveFiles(string shards)
     {
         if (string.IsNullOrWhiteSpace(shards))
         {
@@ -108,7 +108,7 @@ public sealed class ShardCatalog
         return files;
     }
 
-    private static async Task<ShardInfo> ReadFooterAsync(int index, string file, ColumnMap columns, long firstRow, CancellationToken ct)
+    internal static async Task<ShardInfo> ReadFooterAsync(int index, string file, ColumnMap columns, long firstRow, CancellationToken ct)
     {
         ParquetSchema schema;
         long[] rowGroupRows;
