@@ -8,25 +8,37 @@ public sealed class CommandLine
 {
     private readonly Dictionary<string, List<string>> _options;
 
-    private CommandLine(IReadOnlyList<string> verb, Dictionary<string, List<string>> options)
+    private CommandLine(IReadOnlyList<string> verb, Dictionary<string, List<string>> options, IReadOnlyList<string> positional)
     {
         Verb = verb;
         _options = options;
+        Positional = positional;
     }
 
     public IReadOnlyList<string> Verb { get; }
 
-    /// <summary>Parses <paramref name="args"/>; <paramref name="valueOptions"/> take a value, <paramref name="flags"/> do not.</summary>
-    public static CommandLine Parse(IReadOnlyList<string> args, int verbWords, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flags)
+    /// <summary>Words after the verb that are neither options nor their values (such as shard paths), in order.</summary>
+    public IReadOnlyList<string> Positional { get; }
+
+    /// <summary>
+    /// Parses <paramref name="args"/>; <paramref name="valueOptions"/> take a value, <paramref name="flags"/> do not;
+    /// other words are refused unless <paramref name="allowPositional"/>.
+    /// </summary>
+    public static CommandLine Parse(
+        IReadOnlyList<string> args, int verbWords, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flags, bool allowPositional = false)
     {
         var verb = args.Take(verbWords).ToList();
         var options = new Dictionary<string, List<string>>();
+        var positional = new List<string>();
         for (int i = verbWords; i < args.Count; i++)
         {
             string arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                throw new CommandLineException($"unexpected argument '{arg}' after '{string.Join(' ', verb)}'");
+                positional.Add(allowPositional
+                    ? arg
+                    : throw new CommandLineException($"unexpected argument '{arg}' after '{string.Join(' ', verb)}'"));
+                continue;
             }
             string name = arg[2..];
             if (flags.Contains(name))
@@ -47,11 +59,13 @@ public sealed class CommandLine
             }
             else
             {
-                var known = valueOptions.Concat(flags).Order().Select(o => "--" + o);
-                throw new CommandLineException($"unknown option --{name} for '{string.Join(' ', verb)}'; expected one of: {string.Join(", ", known)}");
+                var known = valueOptions.Concat(flags).Order().Select(o => "--" + o).ToList();
+                throw new CommandLineException(known.Count == 0
+                    ? $"unknown option --{name}: '{string.Join(' ', verb)}' takes no options"
+                    : $"unknown option --{name} for '{string.Join(' ', verb)}'; expected one of: {string.Join(", ", known)}");
             }
         }
-        return new CommandLine(verb, options);
+        return new CommandLine(verb, options, positional);
     }
 
     /// <summary>The option's value (the last one when it was given several times), or null when absent.</summary>

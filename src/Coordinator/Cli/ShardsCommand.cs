@@ -130,26 +130,9 @@ public static class ShardsCommand
     // The shard paths are the words after the verb that are neither an option nor an option's value.
     private static (IReadOnlyList<string> Paths, CommandLine Options) Split(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions)
     {
-        var paths = new List<string>();
-        var rest = new List<string>(args.Take(2));
-        for (int i = 2; i < args.Count; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                paths.Add(args[i]);
-                continue;
-            }
-
-            rest.Add(args[i]);
-            if (valueOptions.Contains(args[i][2..]) && i + 1 < args.Count)
-            {
-                rest.Add(args[++i]);
-            }
-        }
-
-        CommandLine options = CommandLine.Parse(rest, 2, valueOptions, new HashSet<string>());
-        return paths.Count > 0
-            ? (paths, options)
+        var command = CommandLine.Parse(args, 2, valueOptions, new HashSet<string>(), allowPositional: true);
+        return command.Positional.Count > 0
+            ? (command.Positional, command)
             : throw new CommandLineException($"'{string.Join(' ', args.Take(2))}' needs at least one shard path (a .parquet file, a folder or a glob)");
     }
 }

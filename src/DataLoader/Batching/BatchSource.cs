@@ -172,22 +172,9 @@ public sealed class BatchSource
 
     private static Sample? Load(RowGroupCells group, int row, int imageSize, out RowSkipReason reason)
     {
-        byte[]? image = group.Images[row];
         string? caption = group.Captions[row];
-        if (image is null || image.Length == 0)
-        {
-            reason = RowSkipReason.MissingImage;
-            return null;
-        }
-
-        if (string.IsNullOrWhiteSpace(caption))
-        {
-            reason = RowSkipReason.EmptyCaption;
-            return null;
-        }
-
-        return ImageTransform.TryLoad(image, imageSize, out float[]? chw, out reason)
-            ? new Sample(group.Keys[row], caption, chw)
+        return RowDecoder.TryDecode(group.Images[row], caption, imageSize, out float[]? chw, out reason)
+            ? new Sample(group.Keys[row], caption!, chw)
             : null;
     }
 

@@ -83,23 +83,8 @@ public static class ShardVerifier
 
         await Task.Run(
             () => Parallel.For(0, reasons.Length, new ParallelOptions { CancellationToken = ct }, r =>
-                reasons[r] = Check(cells.Images[r], cells.Captions[r], imageSize)),
+                reasons[r] = RowDecoder.TryDecode(cells.Images[r], cells.Captions[r], imageSize, out _, out var reason) ? null : reason),
             ct);
         return reasons;
-    }
-
-    private static RowSkipReason? Check(byte[]? image, string? caption, int imageSize)
-    {
-        if (image is null || image.Length == 0)
-        {
-            return RowSkipReason.MissingImage;
-        }
-
-        if (string.IsNullOrWhiteSpace(caption))
-        {
-            return RowSkipReason.EmptyCaption;
-        }
-
-        return ImageTransform.TryLoad(image, imageSize, out _, out RowSkipReason reason) ? null : reason;
     }
 }

@@ -80,4 +80,25 @@ public sealed class CommandLineTests
 
         Assert.Equal($"option --steps: expected a positive integer, got '{text}'", error.Message);
     }
+
+    [Fact]
+    public void Positional_words_are_kept_in_order_when_allowed_and_refused_otherwise()
+    {
+        var command = CommandLine.Parse(["shards", "verify", "a.parquet", "--image-size", "32", "b/"], 2,
+            new HashSet<string> { "image-size" }, new HashSet<string>(), allowPositional: true);
+        Assert.Equal(["a.parquet", "b/"], command.Positional);
+        Assert.Equal("32", command.Value("image-size"));
+
+        var error = Assert.Throws<CommandLineException>(() =>
+            CommandLine.Parse(["train", "a.parquet"], 1, new HashSet<string>(), new HashSet<string>()));
+        Assert.Contains("unexpected argument 'a.parquet' after 'train'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_option_for_a_verb_without_options_says_it_takes_none()
+    {
+        var error = Assert.Throws<CommandLineException>(() =>
+            CommandLine.Parse(["shards", "inspect", "--bogus"], 2, new HashSet<string>(), new HashSet<string>(), allowPositional: true));
+        Assert.Equal("unknown option --bogus: 'shards inspect' takes no options", error.Message);
+    }
 }
