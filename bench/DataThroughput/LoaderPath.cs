@@ -6,13 +6,14 @@ using static TorchSharp.torch;
 namespace Orchestrator.Bench.DataThroughput;
 
 /// <summary>
-/// The loader's per-image work, as BatchSource does it for one row: decode (scaled on decode when the
-/// source's shorter side is at least twice the target), resize the shorter side to S and crop the centre
-/// S x S with c/127.5 - 1 per channel (ImageTransform.ToChw), then a float tensor [3, S, S].
-/// Keeps the time spent in each of the three stages.
+/// The loader's per-image work, as BatchSource does it for one row: decode (scaled on decode by the smallest
+/// k/8 that still covers the target), resize the shorter side to S and crop the centre S x S with c/127.5 - 1
+/// per channel (ImageTransform.TryLoad, writing into a batch slot as BatchSource does), then a float tensor
+/// [3, S, S]. Keeps the time spent in each of the three stages.
 /// </summary>
-internal sealed class LoaderPath(int size) : IImagePath
+internal sealed class LoaderPath(int size)
 {
+    private readonly float[] _chw = new float[3 * size * size];
     private long _decodeTicks;
     private long _transformTicks;
     private long _tensorTicks;
@@ -33,12 +34,11 @@ internal sealed class LoaderPath(int size) : IImagePath
         if (!ImageDecoder.TryDecode(encoded, size, out SKBitmap? bitmap, out RowSkipReason reason))
             throw new InvalidDataException($"{name}: the loader skips this image ({reason}); expected a decodable JPEG.");
         long decoded = Stopwatch.GetTimestamp();
-        float[] chw;
         using (bitmap)
-            chw = ImageTransform.ToChw(bitmap, size);
+            ImageTransform.ToChw(bitmap, size, _chw);
         long transformed = Stopwatch.GetTimestamp();
         // [3, S, S], CHW like torchvision's ToTensor; the copy into libtorch's memory is part of the work.
-        using Tensor image = tensor(chw, [3, size, size], ScalarType.Float32);
+        using Tensor image = tensor(_chw, [3, size, size], ScalarType.Float32);
         long end = Stopwatch.GetTimestamp();
         _decodeTicks += decoded - start;
         _transformTicks += transformed - decoded;

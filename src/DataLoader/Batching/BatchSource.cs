@@ -89,7 +89,11 @@ public sealed class BatchSource
             }
         }
 
-        var samples = new Sample?[count];
+        // Each position decodes straight into its slot of the batch's pixels; Collate closes the gaps
+        // that skipped rows leave.
+        int pixels = 3 * _imageSize * _imageSize;
+        var images = new float[count * pixels];
+        var usable = new bool[count];
         var reasons = new RowSkipReason[count];
         await Task.Run(
             () => Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, i =>
@@ -97,7 +101,8 @@ public sealed class BatchSource
                 RowLocation at = locations[i];
                 if (cells.TryGetValue((at.Shard.Index, at.RowGroup), out RowGroupCells? group))
                 {
-                    samples[i] = Load(group, at.RowInGroup, _imageSize, out reasons[i]);
+                    usable[i] = RowDecoder.TryDecode(
+                        group.Images[at.RowInGroup], group.Captions[at.RowInGroup], _imageSize, images.AsSpan(i * pixels, pixels), out reasons[i]);
                 }
                 else
                 {
@@ -109,7 +114,7 @@ public sealed class BatchSource
         // Skips are recorded in position order so that the log reads the same on every run.
         for (int i = 0; i < count; i++)
         {
-            if (samples[i] is null)
+            if (!usable[i])
             {
                 RowLocation at = locations[i];
                 failures.TryGetValue((at.Shard.Index, at.RowGroup), out ShardException? failure);
@@ -117,8 +122,8 @@ public sealed class BatchSource
             }
         }
 
-        int[] kept = Enumerable.Range(0, count).Where(i => samples[i] is not null).ToArray();
-        return Collate(step, start, kept, samples);
+        int[] kept = Enumerable.Range(0, count).Where(i => usable[i]).ToArray();
+        return Collate(step, start, kept, locations, cells, images);
     }
 
     /// <summary>
@@ -178,24 +183,36 @@ public sealed class BatchSource
             : null;
     }
 
-    private TrainingBatch Collate(long step, int start, int[] kept, Sample?[] samples)
+    private TrainingBatch Collate(
+        long step, int start, int[] kept, RowLocation[] locations, Dictionary<(int, int), RowGroupCells> cells, float[] images)
     {
         int n = kept.Length;
         int pixels = 3 * _imageSize * _imageSize;
         int length = _tokenizer.MaxTokens;
-        var images = new float[n * pixels];
         var tokens = new long[n * length];
         var indices = new long[n];
         var keys = new string[n];
         var captions = new string[n];
         for (int k = 0; k < n; k++)
         {
-            Sample sample = samples[kept[k]]!;
-            sample.Chw.CopyTo(images, k * pixels);
-            _tokenizer.Encode(sample.Caption).CopyTo(tokens, k * length);
-            indices[k] = _plan.SampleIndex(step, start + kept[k]);
-            keys[k] = sample.Key;
-            captions[k] = sample.Caption;
+            int i = kept[k];
+            if (i != k)
+            {
+                Array.Copy(images, i * pixels, images, k * pixels, pixels);
+            }
+
+            RowLocation at = locations[i];
+            RowGroupCells group = cells[(at.Shard.Index, at.RowGroup)];
+            string caption = group.Captions[at.RowInGroup]!;
+            _tokenizer.Encode(caption).CopyTo(tokens, k * length);
+            indices[k] = _plan.SampleIndex(step, start + i);
+            keys[k] = group.Keys[at.RowInGroup];
+            captions[k] = caption;
+        }
+
+        if (n * pixels < images.Length)
+        {
+            images = images[..(n * pixels)];
         }
 
         // Detached so that a dispose scope the caller may have open does not free the batch's tensors.

@@ -5,7 +5,7 @@ namespace Orchestrator.DataLoader.Decoding;
 
 /// <summary>
 /// Decodes JPEG and PNG bytes with SkiaSharp's SKCodec into an upright bitmap, scaled on decode
-/// when the source is far larger than needed; says why a row cannot be used instead of throwing.
+/// when the source is larger than needed; says why a row cannot be used instead of throwing.
 /// </summary>
 /// <remarks>
 /// SkiaSharp (MIT, libjpeg-turbo inside) rather than ImageSharp: ImageSharp 4.x needs a paid
@@ -19,9 +19,10 @@ public static class ImageDecoder
     public const int MinimumSide = 8;
 
     /// <summary>
-    /// Decodes <paramref name="encoded"/> to an upright premultiplied RGBA bitmap whose shorter side
-    /// is at least <paramref name="targetSide"/> (or the source's, when smaller). JPEG is scaled on
-    /// decode (by k/8) when the source's shorter side is at least twice the target.
+    /// Decodes <paramref name="encoded"/> to an upright RGBA bitmap whose shorter side is at least
+    /// <paramref name="targetSide"/> (or the source's, when smaller). JPEG is scaled on decode by the
+    /// smallest k/8 that still covers the target. Opaque sources (JPEG) decode as opaque, others as
+    /// premultiplied alpha.
     /// </summary>
     public static bool TryDecode(
         byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
@@ -51,8 +52,9 @@ public static class ImageDecoder
             return false;
         }
 
-        SKSizeI decodeSize = shorter >= 2 * targetSide ? ScaledSize(codec, targetSide) : size;
-        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        SKSizeI decodeSize = shorter > targetSide ? ScaledSize(codec, targetSide) : size;
+        SKAlphaType alpha = codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
+        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, alpha);
         var decoded = new SKBitmap(info);
         SKCodecResult result = codec.GetPixels(info, decoded.GetPixels());
         if (result != SKCodecResult.Success)
@@ -66,8 +68,10 @@ public static class ImageDecoder
         return true;
     }
 
-    // libjpeg-turbo decodes at k/8 scales; GetScaledDimensions rounds a requested scale down to
-    // one it supports, so try them from the smallest and keep the first that still covers the target.
+    // libjpeg-turbo decodes at k/8 scales (the IDCT scaled, cheaper than decoding full size and
+    // resizing); GetScaledDimensions rounds a requested scale down to one it supports and gives the
+    // full size for formats that cannot scale, so try them from the smallest and keep the first that
+    // still covers the target.
     private static SKSizeI ScaledSize(SKCodec codec, int targetSide)
     {
         for (int eighths = 1; eighths < 8; eighths++)

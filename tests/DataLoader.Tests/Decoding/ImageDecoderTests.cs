@@ -72,6 +72,66 @@ public sealed class ImageDecoderTests
     }
 
     [Fact]
+    public void A_jpeg_is_decoded_at_the_smallest_eighth_scale_that_covers_the_target()
+    {
+        // 600 x 400 to 256: 5/8 gives 375 x 250 (too small), 6/8 gives 450 x 300, under 2x but still a scale.
+        byte[] jpeg = TestImages.Jpeg(600, 400);
+
+        Assert.True(ImageDecoder.TryDecode(jpeg, 256, out SKBitmap? bitmap, out _));
+        using (bitmap)
+        {
+            Assert.Equal((450, 300), (bitmap.Width, bitmap.Height));
+            Assert.Equal(SKAlphaType.Opaque, bitmap.AlphaType);
+        }
+    }
+
+    [Fact]
+    public void An_image_whose_shorter_side_is_the_target_gives_its_centre_pixels_exactly()
+    {
+        // 40 x 16 of distinct pixels, PNG (lossless): the 16 x 16 crop is columns 12-27, copied without resampling.
+        using var source = new SKBitmap(new SKImageInfo(40, 16, SKColorType.Rgba8888, SKAlphaType.Premul));
+        for (int y = 0; y < 16; y++)
+        {
+            for (int x = 0; x < 40; x++)
+            {
+                source.SetPixel(x, y, new SKColor((byte)(x * 6), (byte)(y * 15), (byte)((x + y) * 4)));
+            }
+        }
+
+        using SKData png = source.Encode(SKEncodedImageFormat.Png, 100);
+
+        Assert.True(ImageTransform.TryLoad(png.ToArray(), 16, out float[]? chw, out _));
+
+        int plane = 16 * 16;
+        for (int y = 0; y < 16; y++)
+        {
+            for (int x = 0; x < 16; x++)
+            {
+                SKColor c = source.GetPixel(12 + x, y);
+                int at = (y * 16) + x;
+                Assert.Equal([(c.Red / 127.5f) - 1f, (c.Green / 127.5f) - 1f, (c.Blue / 127.5f) - 1f], [chw[at], chw[plane + at], chw[(2 * plane) + at]]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(32)]
+    [InlineData(20)]
+    [InlineData(48)]
+    public void A_transparent_png_is_composited_on_white(int size)
+    {
+        // Left half clear, right half half-transparent black: white, then mid grey (255 - 128 = 127 after source-over).
+        byte[] png = TestImages.Encode(32, 32, SKColors.Transparent, new SKColor(0, 0, 0, 128), SKEncodedImageFormat.Png);
+
+        Assert.True(ImageTransform.TryLoad(png, size, out float[]? chw, out _));
+
+        int plane = size * size;
+        int last = size - 1;
+        Assert.Equal([1f, 1f, 1f], [chw[0], chw[plane], chw[2 * plane]]);
+        Assert.All(new[] { chw[last], chw[plane + last], chw[(2 * plane) + last] }, v => Assert.Equal((127 / 127.5f) - 1f, v, 0.01f));
+    }
+
+    [Fact]
     public void Unusable_images_give_their_skip_reason()
     {
         byte[] jpeg = TestImages.NoisyJpeg(64, 64);
