@@ -52,7 +52,7 @@ internal static class Program
             }
         }
 
-        // The tensor copy is the only libtorch work here; pinned anyway, as the anchor pins its torch.
+        // Making the tensor is the only libtorch work here; pinned anyway, as the anchor pins its torch.
         torch.set_num_threads(1);
         var files = ReadJpegs(folder);
         const string label = "ours";
@@ -83,9 +83,9 @@ internal static class Program
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
 
-        double total = path.Decode.TotalSeconds + path.Transform.TotalSeconds + path.TensorCopy.TotalSeconds;
+        double total = path.Decode.TotalSeconds + path.Transform.TotalSeconds + path.TensorMaking.TotalSeconds;
         Console.WriteLine($"{label}: per image {Fixed(1000 * seconds / images, 3)} ms: decode {Share(path.Decode, total)}, "
-            + $"resize + crop + to float CHW {Share(path.Transform, total)}, tensor copy {Share(path.TensorCopy, total)}");
+            + $"resize + crop + to float CHW {Share(path.Transform, total)}, tensor over the array {Share(path.TensorMaking, total)}");
         Console.WriteLine($"{label}: process CPU time during the timed loop {Fixed(100 * cpu / seconds, 0)}% of wall time (100% = one core busy)");
         Console.WriteLine($"{label}: {images} images in {Fixed(seconds, 3)}s: {Fixed(images / seconds, 1)} images/s on one thread ({files.Count} distinct JPEGs)");
         return 0;

@@ -210,13 +210,13 @@ public sealed class BatchSource
             captions[k] = caption;
         }
 
-        if (n * pixels < images.Length)
-        {
-            images = images[..(n * pixels)];
-        }
-
+        // The tensor shares the array's memory (pinned until the tensor is freed): no copy of the pixels.
         // Detached so that a dispose scope the caller may have open does not free the batch's tensors.
-        Tensor imageTensor = tensor(images, [n, 3, 1, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
+        Tensor imageTensor;
+        using (Tensor flat = n == 0 ? empty(0, ScalarType.Float32) : frombuffer(images, ScalarType.Float32, count: (long)n * pixels))
+        {
+            imageTensor = flat.view(n, 3, 1, _imageSize, _imageSize).DetachFromDisposeScope();
+        }
         Tensor tokenTensor = tensor(tokens, [n, length], ScalarType.Int64).DetachFromDisposeScope();
         return new TrainingBatch(step, _plan.Epoch(step), imageTensor, tokenTensor, indices, keys, captions);
     }
