@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Orchestrator.Bench.DataThroughput;
 
 /// <summary>
-/// The loader's per-image work, as BatchSource does it for one row: decode (scaled on decode by the smallest
+/// The loader's per-image work, as BatchSource does it for one row: decode the centre square (scaled on decode by the smallest
 /// k/8 that still covers the target), resize the shorter side to S and crop the centre S x S with c/127.5 - 1
 /// per channel (ImageTransform.ToChw, writing into a fresh array as BatchSource writes into its batch's),
 /// then a float tensor [3, S, S] over that array (torch.frombuffer, as BatchSource makes the batch's tensor). Keeps the time spent in each of the three stages.
@@ -30,7 +30,7 @@ internal sealed class LoaderPath(int size)
     {
         using var scope = NewDisposeScope();
         long start = Stopwatch.GetTimestamp();
-        if (!ImageDecoder.TryDecode(encoded, size, out SKBitmap? bitmap, out RowSkipReason reason))
+        if (!ImageDecoder.TryDecodeCentre(encoded, size, out SKBitmap? bitmap, out RowSkipReason reason))
             throw new InvalidDataException($"{name}: the loader skips this image ({reason}); expected a decodable JPEG.");
         long decoded = Stopwatch.GetTimestamp();
         var chw = new float[3 * size * size];

@@ -56,7 +56,7 @@ internal static class Program
         torch.set_num_threads(1);
         var files = ReadJpegs(folder);
         const string label = "ours";
-        Console.WriteLine($"{label}: the loader's path (ImageDecoder.TryDecode, ImageTransform.ToChw), {files.Count} JPEGs from {folder}, target {size}, libtorch {torch.get_num_threads()} thread(s)");
+        Console.WriteLine($"{label}: the loader's path (ImageDecoder.TryDecodeCentre, ImageTransform.ToChw), {files.Count} JPEGs from {folder}, target {size}, libtorch {torch.get_num_threads()} thread(s)");
         foreach (var (name, bytes) in files)
         {
             var info = SKBitmap.DecodeBounds(bytes);

@@ -25,7 +25,20 @@ public static class ImageDecoder
     /// premultiplied alpha.
     /// </summary>
     public static bool TryDecode(
-        byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
+        byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason) =>
+        TryDecode(encoded, targetSide, centreSquare: false, out bitmap, out reason);
+
+    /// <summary>
+    /// As <see cref="TryDecode(byte[], int, out SKBitmap, out RowSkipReason)"/>, but may give only the centre square of the image (side the decoded
+    /// shorter side), which is all a centre crop reads: an upright JPEG decodes only those columns and
+    /// rows (the rows around them are still read, so a cut file is still found). Other images come whole.
+    /// </summary>
+    public static bool TryDecodeCentre(
+        byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason) =>
+        TryDecode(encoded, targetSide, centreSquare: true, out bitmap, out reason);
+
+    private static bool TryDecode(
+        byte[]? encoded, int targetSide, bool centreSquare, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(targetSide, 1);
         bitmap = null;
@@ -55,6 +68,12 @@ public static class ImageDecoder
         SKSizeI decodeSize = shorter > targetSide ? ScaledSize(codec, targetSide) : size;
         SKAlphaType alpha = codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
         var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, alpha);
+        if (centreSquare && decodeSize.Width != decodeSize.Height
+            && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && codec.EncodedOrigin == SKEncodedOrigin.TopLeft)
+        {
+            return TryDecodeCentre(codec, info, out bitmap, out reason);
+        }
+
         var decoded = new SKBitmap(info);
         SKCodecResult result = codec.GetPixels(info, decoded.GetPixels());
         if (result != SKCodecResult.Success)
@@ -65,6 +84,47 @@ public static class ImageDecoder
         }
 
         bitmap = Upright(decoded, codec.EncodedOrigin);
+        return true;
+    }
+
+    // Line by line: libjpeg-turbo decodes only a subset of columns (jpeg_crop_scanline) and skips the
+    // rows above without their inverse DCT (jpeg_skip_scanlines). The rows below are decoded into one
+    // scratch row rather than skipped: a skip past the end of a cut file reports success, and a cut
+    // there must still give TruncatedImage, as a whole decode does.
+    private static bool TryDecodeCentre(SKCodec codec, SKImageInfo info, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
+    {
+        bitmap = null;
+        reason = default;
+        int side = Math.Min(info.Width, info.Height);
+        int left = (info.Width - side) / 2;
+        int top = (info.Height - side) / 2;
+        var options = new SKCodecOptions(SKRectI.Create(left, 0, side, info.Height));
+        SKCodecResult started = codec.StartScanlineDecode(info, options);
+        if (started != SKCodecResult.Success)
+        {
+            reason = started == SKCodecResult.IncompleteInput ? RowSkipReason.TruncatedImage : RowSkipReason.Undecodable;
+            return false;
+        }
+
+        var square = new SKBitmap(info.WithSize(side, side));
+        bool complete = codec.SkipScanlines(top) && codec.GetScanlines(square.GetPixels(), side, square.RowBytes) == side;
+        if (complete && top + side < info.Height)
+        {
+            using var scratch = new SKBitmap(info.WithSize(side, 1));
+            for (int row = top + side; complete && row < info.Height; row++)
+            {
+                complete = codec.GetScanlines(scratch.GetPixels(), 1, scratch.RowBytes) == 1;
+            }
+        }
+
+        if (!complete)
+        {
+            square.Dispose();
+            reason = RowSkipReason.TruncatedImage;
+            return false;
+        }
+
+        bitmap = square;
         return true;
     }
 

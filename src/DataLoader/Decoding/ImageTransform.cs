@@ -82,7 +82,7 @@ public static class ImageTransform
     /// <summary>As <see cref="TryLoad(byte[], int, out float[], out RowSkipReason)"/>, writing into <paramref name="chw"/> (3 * size * size values).</summary>
     public static bool TryLoad(byte[]? encoded, int size, Span<float> chw, out RowSkipReason reason)
     {
-        if (!ImageDecoder.TryDecode(encoded, size, out SKBitmap? bitmap, out reason))
+        if (!ImageDecoder.TryDecodeCentre(encoded, size, out SKBitmap? bitmap, out reason))
         {
             return false;
         }

@@ -131,6 +131,48 @@ public sealed class ImageDecoderTests
         Assert.All(new[] { chw[last], chw[plane + last], chw[(2 * plane) + last] }, v => Assert.Equal((127 / 127.5f) - 1f, v, 0.01f));
     }
 
+    [Theory]
+    [InlineData(120, 64, 40)]
+    [InlineData(64, 120, 40)]
+    [InlineData(300, 200, 64)]
+    public void Decoding_only_the_centre_gives_the_centre_square_of_the_whole_decode(int width, int height, int target)
+    {
+        byte[] jpeg = TestImages.NoisyJpeg(width, height);
+
+        Assert.True(ImageDecoder.TryDecode(jpeg, target, out SKBitmap? whole, out _));
+        Assert.True(ImageDecoder.TryDecodeCentre(jpeg, target, out SKBitmap? centre, out _));
+        using (whole)
+        using (centre)
+        {
+            int side = Math.Min(whole.Width, whole.Height);
+            Assert.Equal((side, side), (centre.Width, centre.Height));
+            int left = (whole.Width - side) / 2;
+            int top = (whole.Height - side) / 2;
+            int differing = 0;
+            for (int y = 0; y < side; y++)
+            {
+                for (int x = 0; x < side; x++)
+                {
+                    differing += whole.GetPixel(left + x, top + y) == centre.GetPixel(x, y) ? 0 : 1;
+                }
+            }
+
+            Assert.Equal(0, differing);
+        }
+    }
+
+    [Theory]
+    [InlineData(160, 64)]
+    [InlineData(64, 160)]
+    public void A_cut_jpeg_is_truncated_even_when_the_cut_is_outside_the_centre(int width, int height)
+    {
+        // Cut at 90%: for the tall image that is in the rows below the centre square.
+        byte[] jpeg = TestImages.NoisyJpeg(width, height);
+
+        Assert.False(ImageDecoder.TryDecodeCentre(jpeg[..(jpeg.Length * 9 / 10)], 32, out _, out RowSkipReason reason));
+        Assert.Equal(RowSkipReason.TruncatedImage, reason);
+    }
+
     [Fact]
     public void Unusable_images_give_their_skip_reason()
     {
