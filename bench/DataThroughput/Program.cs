@@ -13,44 +13,15 @@ namespace Orchestrator.Bench.DataThroughput;
 /// </summary>
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        try
-        {
-            return Run(args);
-        }
-        catch (Exception error) when (error is ArgumentException or InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"Orchestrator.Bench.DataThroughput: {error.Message}");
-            return 1;
-        }
-    }
+    private static int Main(string[] args) =>
+        BenchArguments.Run("Orchestrator.Bench.DataThroughput", "DIR [--size S] [--images N] [--warmup W]", ["--size", "--images", "--warmup"], args, Run);
 
-    private static int Run(string[] args)
+    private static int Run(BenchArguments arguments)
     {
-        if (args.Length == 0 || args[0].StartsWith('-'))
-        {
-            Console.Error.WriteLine("usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W]");
-            return 2;
-        }
-        string folder = args[0];
-        int size = 256;
-        int images = 1000;
-        int warmUp = 50;
-        for (int i = 1; i < args.Length; i += 2)
-        {
-            if (i + 1 >= args.Length)
-                throw new ArgumentException($"Option {args[i]} needs a value.");
-            if (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
-                throw new ArgumentException($"Option {args[i]} is '{args[i + 1]}'; expected a whole number, 1 or more.");
-            switch (args[i])
-            {
-                case "--size": size = value; break;
-                case "--images": images = value; break;
-                case "--warmup": warmUp = value; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}; expected --size, --images or --warmup.");
-            }
-        }
+        string folder = arguments.Folder;
+        int size = arguments.Get("--size", 256);
+        int images = arguments.Get("--images", 1000);
+        int warmUp = arguments.Get("--warmup", 50);
 
         // Making the tensor is the only libtorch work here; pinned anyway, as the anchor pins its torch.
         torch.set_num_threads(1);

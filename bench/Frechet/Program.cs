@@ -12,44 +12,15 @@ namespace Orchestrator.Bench.Frechet;
 /// </summary>
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        try
-        {
-            return Run(args);
-        }
-        catch (Exception error) when (error is ArgumentException or InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"Orchestrator.Bench.Frechet: {error.Message}");
-            return 1;
-        }
-    }
+    private static int Main(string[] args) =>
+        BenchArguments.Run("Orchestrator.Bench.Frechet", "DIR [--dim D] [--threads N] [--runs R]", ["--dim", "--threads", "--runs"], args, Run);
 
-    private static int Run(string[] args)
+    private static int Run(BenchArguments arguments)
     {
-        if (args.Length == 0 || args[0].StartsWith('-'))
-        {
-            Console.Error.WriteLine("usage: Orchestrator.Bench.Frechet DIR [--dim D] [--threads N] [--runs R]");
-            return 2;
-        }
-        string folder = args[0];
-        int? dimension = null;
-        int threads = 1;
-        int runs = 3;
-        for (int i = 1; i < args.Length; i += 2)
-        {
-            if (i + 1 >= args.Length)
-                throw new ArgumentException($"Option {args[i]} needs a value.");
-            if (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
-                throw new ArgumentException($"Option {args[i]} is '{args[i + 1]}'; expected a whole number, 1 or more.");
-            switch (args[i])
-            {
-                case "--dim": dimension = value; break;
-                case "--threads": threads = value; break;
-                case "--runs": runs = value; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}; expected --dim, --threads or --runs.");
-            }
-        }
+        string folder = arguments.Folder;
+        int? dimension = arguments.Find("--dim");
+        int threads = arguments.Get("--threads", 1);
+        int runs = arguments.Get("--runs", 3);
 
         // libtorch's intra-op pool does the eigendecompositions and matmuls; the anchor's side is pinned the same way.
         torch.set_num_threads(threads);
