@@ -4,7 +4,8 @@
 # in [-1, 1]. The JPEGs are scikit-image's sample photographs written by ../shared/bench/anchors/make_jpegs.py.
 # usage: bench/data-throughput.sh [--cpu N]
 #   --cpu  the core both sides are pinned to with taskset, one after the other (default: the last core)
-# The result line is the last.
+# Also times bench/DataThroughput/ProposedPath.cs, the changes to ImageDecoder and ImageTransform that
+# docs/benchmarks.md proposes, on the same files; its line comes before the result line, which is the last.
 # One core each: both processes run under `taskset -c N`, so neither can use a second core whatever threads it
 # starts. Inside, the anchor sets torch.set_num_threads(1) (PIL decodes and resizes on the calling thread); ours
 # sets torch.set_num_threads(1) and OMP_NUM_THREADS=1, and SkiaSharp's SKCodec (libjpeg-turbo) and raster
@@ -69,6 +70,16 @@ if [ -z "$ours" ]; then
     exit 1
 fi
 
+echo "data-throughput: proposed: the bench-only proposed path on the same files, 50 warm-up images, then 1000 timed ..."
+OMP_NUM_THREADS=1 taskset -c "$cpu" dotnet run --project bench/DataThroughput -c Release --no-build -- "$work/jpegs" --path proposed \
+    | grep -v '^proposed:   [^ ]*\.jpg ' | tee "$work/proposed.out"
+proposed=$(sed -n 's/^proposed: [0-9]* images in [0-9.]*s: \([0-9.]*\) images\/s.*/\1/p' "$work/proposed.out")
+if [ -z "$proposed" ]; then
+    echo "data-throughput.sh: could not read images/s from the proposed path's output (above)" >&2
+    exit 1
+fi
+
 echo
 echo "load average: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after (2 cores; above 2 means other work shared them)"
+awk -v x="$proposed" -v y="$theirs" 'BEGIN { printf "proposed path (bench only, not in src): %.1f images/s per core, ratio %.2f to torchvision+PIL\n", x, x / y }'
 awk -v x="$ours" -v y="$theirs" 'BEGIN { printf "images/s per core: ours %.1f, torchvision+PIL %.1f, ratio %.2f\n", x, y, x / y }'

@@ -6,12 +6,12 @@ using static TorchSharp.torch;
 namespace Orchestrator.Bench.DataThroughput;
 
 /// <summary>
-/// The loader's per-image work, as BatchSource does it for one row: decode the centre square (scaled on decode by the smallest
-/// k/8 that still covers the target), resize the shorter side to S and crop the centre S x S with c/127.5 - 1
-/// per channel (ImageTransform.ToChw, writing into a fresh array as BatchSource writes into its batch's),
-/// then a float tensor [3, S, S] over that array (torch.frombuffer, as BatchSource makes the batch's tensor). Keeps the time spent in each of the three stages.
+/// The loader's per-image work, as BatchSource does it for one row: decode (scaled on decode when the
+/// source's shorter side is at least twice the target), resize the shorter side to S and crop the centre
+/// S x S with c/127.5 - 1 per channel (ImageTransform.ToChw), then a float tensor [3, S, S].
+/// Keeps the time spent in each of the three stages.
 /// </summary>
-internal sealed class LoaderPath(int size)
+internal sealed class LoaderPath(int size) : IImagePath
 {
     private long _decodeTicks;
     private long _transformTicks;
@@ -21,7 +21,7 @@ internal sealed class LoaderPath(int size)
 
     public TimeSpan Transform => Stopwatch.GetElapsedTime(0, _transformTicks);
 
-    public TimeSpan TensorMaking => Stopwatch.GetElapsedTime(0, _tensorTicks);
+    public TimeSpan TensorCopy => Stopwatch.GetElapsedTime(0, _tensorTicks);
 
     public void ResetStages() => _decodeTicks = _transformTicks = _tensorTicks = 0;
 
@@ -30,16 +30,15 @@ internal sealed class LoaderPath(int size)
     {
         using var scope = NewDisposeScope();
         long start = Stopwatch.GetTimestamp();
-        if (!ImageDecoder.TryDecodeCentre(encoded, size, out SKBitmap? bitmap, out RowSkipReason reason))
+        if (!ImageDecoder.TryDecode(encoded, size, out SKBitmap? bitmap, out RowSkipReason reason))
             throw new InvalidDataException($"{name}: the loader skips this image ({reason}); expected a decodable JPEG.");
         long decoded = Stopwatch.GetTimestamp();
-        var chw = new float[3 * size * size];
+        float[] chw;
         using (bitmap)
-            ImageTransform.ToChw(bitmap, size, chw);
+            chw = ImageTransform.ToChw(bitmap, size);
         long transformed = Stopwatch.GetTimestamp();
-        // [3, S, S], CHW like torchvision's ToTensor, sharing the array's memory as the loader's batch tensor does.
-        using Tensor flat = frombuffer(chw, ScalarType.Float32);
-        using Tensor image = flat.view(3, size, size);
+        // [3, S, S], CHW like torchvision's ToTensor; the copy into libtorch's memory is part of the work.
+        using Tensor image = tensor(chw, [3, size, size], ScalarType.Float32);
         long end = Stopwatch.GetTimestamp();
         _decodeTicks += decoded - start;
         _transformTicks += transformed - decoded;

@@ -6,35 +6,77 @@ using TorchSharp;
 namespace Orchestrator.Bench.DataThroughput;
 
 /// <summary>
-/// usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W]
-/// Times the loader's per-image path on DIR's *.jpg, on the calling thread only, the way ../shared/bench/anchors/pil_decode.py times torchvision + PIL: files read into memory first (not
+/// usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W] [--path loader|proposed]
+/// Times the loader's per-image path (or, with --path proposed, the bench-only ProposedPath) on DIR's
+/// *.jpg, on the calling thread only, the way ../shared/bench/anchors/pil_decode.py times torchvision + PIL: files read into memory first (not
 /// timed), W warm-up images (50), then N images (1000) cycling over the files in name order.
-/// The last line is the result: "ours: N images in Ts: X images/s on one thread (F distinct JPEGs)".
+/// The last line is the result: "ours: N images in Ts: X images/s on one thread (F distinct JPEGs)",
+/// "proposed:" in place of "ours:" for the proposed path.
 /// </summary>
 internal static class Program
 {
-    private static int Main(string[] args) =>
-        BenchArguments.Run("Orchestrator.Bench.DataThroughput", "DIR [--size S] [--images N] [--warmup W]", ["--size", "--images", "--warmup"], args, Run);
-
-    private static int Run(BenchArguments arguments)
+    private static int Main(string[] args)
     {
-        string folder = arguments.Folder;
-        int size = arguments.Get("--size", 256);
-        int images = arguments.Get("--images", 1000);
-        int warmUp = arguments.Get("--warmup", 50);
+        try
+        {
+            return Run(args);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidDataException or IOException)
+        {
+            Console.Error.WriteLine($"Orchestrator.Bench.DataThroughput: {error.Message}");
+            return 1;
+        }
+    }
 
-        // Making the tensor is the only libtorch work here; pinned anyway, as the anchor pins its torch.
+    private static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+        {
+            Console.Error.WriteLine("usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W] [--path loader|proposed]");
+            return 2;
+        }
+        string folder = args[0];
+        int size = 256;
+        int images = 1000;
+        int warmUp = 50;
+        bool proposed = false;
+        for (int i = 1; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length)
+                throw new ArgumentException($"Option {args[i]} needs a value.");
+            if (args[i] == "--path")
+            {
+                proposed = args[i + 1] switch
+                {
+                    "loader" => false,
+                    "proposed" => true,
+                    _ => throw new ArgumentException($"Option --path is '{args[i + 1]}'; expected loader or proposed."),
+                };
+                continue;
+            }
+            if (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+                throw new ArgumentException($"Option {args[i]} is '{args[i + 1]}'; expected a whole number, 1 or more.");
+            switch (args[i])
+            {
+                case "--size": size = value; break;
+                case "--images": images = value; break;
+                case "--warmup": warmUp = value; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}; expected --size, --images, --warmup or --path.");
+            }
+        }
+
+        // The tensor copy is the only libtorch work here; pinned anyway, as the anchor pins its torch.
         torch.set_num_threads(1);
         var files = ReadJpegs(folder);
-        const string label = "ours";
-        Console.WriteLine($"{label}: the loader's path (ImageDecoder.TryDecodeCentre, ImageTransform.ToChw), {files.Count} JPEGs from {folder}, target {size}, libtorch {torch.get_num_threads()} thread(s)");
+        string label = proposed ? "proposed" : "ours";
+        Console.WriteLine($"{label}: {(proposed ? "bench-only proposed path (ProposedPath.cs)" : "the loader's path (ImageDecoder.TryDecode, ImageTransform.ToChw)")}, {files.Count} JPEGs from {folder}, target {size}, libtorch {torch.get_num_threads()} thread(s)");
         foreach (var (name, bytes) in files)
         {
             var info = SKBitmap.DecodeBounds(bytes);
-            Console.WriteLine($"{label}:   {name} {info.Width}x{info.Height} {bytes.Length / 1024} KiB{(Math.Min(info.Width, info.Height) > size ? " (scaled on decode where a k/8 covers " + size + ")" : "")}");
+            Console.WriteLine($"{label}:   {name} {info.Width}x{info.Height} {bytes.Length / 1024} KiB{(Math.Min(info.Width, info.Height) >= 2 * size ? " (scaled on decode)" : "")}");
         }
 
-        var path = new LoaderPath(size);
+        IImagePath path = proposed ? new ProposedPath(size) : new LoaderPath(size);
         for (int i = 0; i < warmUp; i++)
             path.Run(files[i % files.Count].Name, files[i % files.Count].Bytes);
         Console.WriteLine($"{label}: {warmUp} warm-up images done; timing {images}");
@@ -54,9 +96,9 @@ internal static class Program
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
 
-        double total = path.Decode.TotalSeconds + path.Transform.TotalSeconds + path.TensorMaking.TotalSeconds;
+        double total = path.Decode.TotalSeconds + path.Transform.TotalSeconds + path.TensorCopy.TotalSeconds;
         Console.WriteLine($"{label}: per image {Fixed(1000 * seconds / images, 3)} ms: decode {Share(path.Decode, total)}, "
-            + $"resize + crop + to float CHW {Share(path.Transform, total)}, tensor over the array {Share(path.TensorMaking, total)}");
+            + $"resize + crop + to float CHW {Share(path.Transform, total)}, tensor copy {Share(path.TensorCopy, total)}");
         Console.WriteLine($"{label}: process CPU time during the timed loop {Fixed(100 * cpu / seconds, 0)}% of wall time (100% = one core busy)");
         Console.WriteLine($"{label}: {images} images in {Fixed(seconds, 3)}s: {Fixed(images / seconds, 1)} images/s on one thread ({files.Count} distinct JPEGs)");
         return 0;

@@ -89,11 +89,7 @@ public sealed class BatchSource
             }
         }
 
-        // Each position decodes straight into its slot of the batch's pixels; Collate closes the gaps
-        // that skipped rows leave.
-        int pixels = 3 * _imageSize * _imageSize;
-        var images = new float[count * pixels];
-        var usable = new bool[count];
+        var samples = new Sample?[count];
         var reasons = new RowSkipReason[count];
         await Task.Run(
             () => Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, i =>
@@ -101,8 +97,7 @@ public sealed class BatchSource
                 RowLocation at = locations[i];
                 if (cells.TryGetValue((at.Shard.Index, at.RowGroup), out RowGroupCells? group))
                 {
-                    usable[i] = RowDecoder.TryDecode(
-                        group.Images[at.RowInGroup], group.Captions[at.RowInGroup], _imageSize, images.AsSpan(i * pixels, pixels), out reasons[i]);
+                    samples[i] = Load(group, at.RowInGroup, _imageSize, out reasons[i]);
                 }
                 else
                 {
@@ -114,7 +109,7 @@ public sealed class BatchSource
         // Skips are recorded in position order so that the log reads the same on every run.
         for (int i = 0; i < count; i++)
         {
-            if (!usable[i])
+            if (samples[i] is null)
             {
                 RowLocation at = locations[i];
                 failures.TryGetValue((at.Shard.Index, at.RowGroup), out ShardException? failure);
@@ -122,8 +117,8 @@ public sealed class BatchSource
             }
         }
 
-        int[] kept = Enumerable.Range(0, count).Where(i => usable[i]).ToArray();
-        return Collate(step, start, kept, locations, cells, images);
+        int[] kept = Enumerable.Range(0, count).Where(i => samples[i] is not null).ToArray();
+        return Collate(step, start, kept, samples);
     }
 
     /// <summary>
@@ -183,40 +178,28 @@ public sealed class BatchSource
             : null;
     }
 
-    private TrainingBatch Collate(
-        long step, int start, int[] kept, RowLocation[] locations, Dictionary<(int, int), RowGroupCells> cells, float[] images)
+    private TrainingBatch Collate(long step, int start, int[] kept, Sample?[] samples)
     {
         int n = kept.Length;
         int pixels = 3 * _imageSize * _imageSize;
         int length = _tokenizer.MaxTokens;
+        var images = new float[n * pixels];
         var tokens = new long[n * length];
         var indices = new long[n];
         var keys = new string[n];
         var captions = new string[n];
         for (int k = 0; k < n; k++)
         {
-            int i = kept[k];
-            if (i != k)
-            {
-                Array.Copy(images, i * pixels, images, k * pixels, pixels);
-            }
-
-            RowLocation at = locations[i];
-            RowGroupCells group = cells[(at.Shard.Index, at.RowGroup)];
-            string caption = group.Captions[at.RowInGroup]!;
-            _tokenizer.Encode(caption).CopyTo(tokens, k * length);
-            indices[k] = _plan.SampleIndex(step, start + i);
-            keys[k] = group.Keys[at.RowInGroup];
-            captions[k] = caption;
+            Sample sample = samples[kept[k]]!;
+            sample.Chw.CopyTo(images, k * pixels);
+            _tokenizer.Encode(sample.Caption).CopyTo(tokens, k * length);
+            indices[k] = _plan.SampleIndex(step, start + kept[k]);
+            keys[k] = sample.Key;
+            captions[k] = sample.Caption;
         }
 
-        // The tensor shares the array's memory (pinned until the tensor is freed): no copy of the pixels.
         // Detached so that a dispose scope the caller may have open does not free the batch's tensors.
-        Tensor imageTensor;
-        using (Tensor flat = n == 0 ? empty(0, ScalarType.Float32) : frombuffer(images, ScalarType.Float32, count: (long)n * pixels))
-        {
-            imageTensor = flat.view(n, 3, 1, _imageSize, _imageSize).DetachFromDisposeScope();
-        }
+        Tensor imageTensor = tensor(images, [n, 3, 1, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
         Tensor tokenTensor = tensor(tokens, [n, length], ScalarType.Int64).DetachFromDisposeScope();
         return new TrainingBatch(step, _plan.Epoch(step), imageTensor, tokenTensor, indices, keys, captions);
     }

@@ -5,7 +5,7 @@ namespace Orchestrator.DataLoader.Decoding;
 
 /// <summary>
 /// Decodes JPEG and PNG bytes with SkiaSharp's SKCodec into an upright bitmap, scaled on decode
-/// when the source is larger than needed; says why a row cannot be used instead of throwing.
+/// when the source is far larger than needed; says why a row cannot be used instead of throwing.
 /// </summary>
 /// <remarks>
 /// SkiaSharp (MIT, libjpeg-turbo inside) rather than ImageSharp: ImageSharp 4.x needs a paid
@@ -19,26 +19,12 @@ public static class ImageDecoder
     public const int MinimumSide = 8;
 
     /// <summary>
-    /// Decodes <paramref name="encoded"/> to an upright RGBA bitmap whose shorter side is at least
-    /// <paramref name="targetSide"/> (or the source's, when smaller). JPEG is scaled on decode by the
-    /// smallest k/8 that still covers the target. Opaque sources (JPEG) decode as opaque, others as
-    /// premultiplied alpha.
+    /// Decodes <paramref name="encoded"/> to an upright premultiplied RGBA bitmap whose shorter side
+    /// is at least <paramref name="targetSide"/> (or the source's, when smaller). JPEG is scaled on
+    /// decode (by k/8) when the source's shorter side is at least twice the target.
     /// </summary>
     public static bool TryDecode(
-        byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason) =>
-        TryDecode(encoded, targetSide, centreSquare: false, out bitmap, out reason);
-
-    /// <summary>
-    /// As <see cref="TryDecode(byte[], int, out SKBitmap, out RowSkipReason)"/>, but may give only the centre square of the image (side the decoded
-    /// shorter side), which is all a centre crop reads: an upright JPEG decodes only those columns and
-    /// rows (the rows around them are still read, so a cut file is still found). Other images come whole.
-    /// </summary>
-    public static bool TryDecodeCentre(
-        byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason) =>
-        TryDecode(encoded, targetSide, centreSquare: true, out bitmap, out reason);
-
-    private static bool TryDecode(
-        byte[]? encoded, int targetSide, bool centreSquare, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
+        byte[]? encoded, int targetSide, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(targetSide, 1);
         bitmap = null;
@@ -65,15 +51,8 @@ public static class ImageDecoder
             return false;
         }
 
-        SKSizeI decodeSize = shorter > targetSide ? ScaledSize(codec, targetSide) : size;
-        SKAlphaType alpha = codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
-        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, alpha);
-        if (centreSquare && decodeSize.Width != decodeSize.Height
-            && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && codec.EncodedOrigin == SKEncodedOrigin.TopLeft)
-        {
-            return TryDecodeCentre(codec, info, out bitmap, out reason);
-        }
-
+        SKSizeI decodeSize = shorter >= 2 * targetSide ? ScaledSize(codec, targetSide) : size;
+        var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         var decoded = new SKBitmap(info);
         SKCodecResult result = codec.GetPixels(info, decoded.GetPixels());
         if (result != SKCodecResult.Success)
@@ -87,51 +66,8 @@ public static class ImageDecoder
         return true;
     }
 
-    // Line by line: libjpeg-turbo decodes only a subset of columns (jpeg_crop_scanline) and skips the
-    // rows above without their inverse DCT (jpeg_skip_scanlines). The rows below are decoded into one
-    // scratch row rather than skipped: a skip past the end of a cut file reports success, and a cut
-    // there must still give TruncatedImage, as a whole decode does.
-    private static bool TryDecodeCentre(SKCodec codec, SKImageInfo info, [NotNullWhen(true)] out SKBitmap? bitmap, out RowSkipReason reason)
-    {
-        bitmap = null;
-        reason = default;
-        int side = Math.Min(info.Width, info.Height);
-        int left = (info.Width - side) / 2;
-        int top = (info.Height - side) / 2;
-        var options = new SKCodecOptions(SKRectI.Create(left, 0, side, info.Height));
-        SKCodecResult started = codec.StartScanlineDecode(info, options);
-        if (started != SKCodecResult.Success)
-        {
-            reason = started == SKCodecResult.IncompleteInput ? RowSkipReason.TruncatedImage : RowSkipReason.Undecodable;
-            return false;
-        }
-
-        var square = new SKBitmap(info.WithSize(side, side));
-        bool complete = codec.SkipScanlines(top) && codec.GetScanlines(square.GetPixels(), side, square.RowBytes) == side;
-        if (complete && top + side < info.Height)
-        {
-            using var scratch = new SKBitmap(info.WithSize(side, 1));
-            for (int row = top + side; complete && row < info.Height; row++)
-            {
-                complete = codec.GetScanlines(scratch.GetPixels(), 1, scratch.RowBytes) == 1;
-            }
-        }
-
-        if (!complete)
-        {
-            square.Dispose();
-            reason = RowSkipReason.TruncatedImage;
-            return false;
-        }
-
-        bitmap = square;
-        return true;
-    }
-
-    // libjpeg-turbo decodes at k/8 scales (the IDCT scaled, cheaper than decoding full size and
-    // resizing); GetScaledDimensions rounds a requested scale down to one it supports and gives the
-    // full size for formats that cannot scale, so try them from the smallest and keep the first that
-    // still covers the target.
+    // libjpeg-turbo decodes at k/8 scales; GetScaledDimensions rounds a requested scale down to
+    // one it supports, so try them from the smallest and keep the first that still covers the target.
     private static SKSizeI ScaledSize(SKCodec codec, int targetSide)
     {
         for (int eighths = 1; eighths < 8; eighths++)

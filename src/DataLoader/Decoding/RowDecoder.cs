@@ -13,16 +13,6 @@ public static class RowDecoder
     public static bool TryDecode(byte[]? image, string? caption, int imageSize, [NotNullWhen(true)] out float[]? chw, out RowSkipReason reason)
     {
         chw = null;
-        return Usable(image, caption, out reason) && ImageTransform.TryLoad(image, imageSize, out chw, out reason);
-    }
-
-    /// <summary>As the other overload, writing the pixels into <paramref name="chw"/> (3 * S * S values): a batch's slot.</summary>
-    public static bool TryDecode(byte[]? image, string? caption, int imageSize, Span<float> chw, out RowSkipReason reason) =>
-        Usable(image, caption, out reason) && ImageTransform.TryLoad(image, imageSize, chw, out reason);
-
-    private static bool Usable([NotNullWhen(true)] byte[]? image, string? caption, out RowSkipReason reason)
-    {
-        reason = default;
         if (image is null || image.Length == 0)
         {
             reason = RowSkipReason.MissingImage;
@@ -33,6 +23,6 @@ public static class RowDecoder
             reason = RowSkipReason.EmptyCaption;
             return false;
         }
-        return true;
+        return ImageTransform.TryLoad(image, imageSize, out chw, out reason);
     }
 }
