@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Orchestrator.Coordinator.Console;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
@@ -69,17 +68,16 @@ public static class SampleCommand
         using var model = CaptionSampler.LoadModel(spec, checkpoint, $"{weights}.safetensors");
         var bar = ProgressBar.ForConsole("sample", spec.Telemetry.Progress);
         long total = sampler.TotalSteps(prompts.Count);
-        var clock = Stopwatch.StartNew();
         using var scope = torch.NewDisposeScope();
         var images = sampler.Sample(
             model, prompts, prompts.Select((_, i) => seed + i).ToArray(),
-            done => bar.Report(done, total, "steps", done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
+            done => bar.Report(done, total, "steps"));
         string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
         if (folder is not null)
         {
             Directory.CreateDirectory(folder);
         }
-        SampleGrid.WritePng(output, images, prompts, columns: Math.Min(prompts.Count, 4), scale: Math.Max(1, 128 / spec.Data.ImageSize));
+        SampleGrid.WritePng(output, images, prompts);
         System.Console.WriteLine(
             $"samples: {output} ({prompts.Count} prompts, {settings.Kind} {sampler.StepsPerChunk} steps, guidance {settings.Guidance}, {weights} weights of step {checkpoint.Manifest.Step})");
         return 0;

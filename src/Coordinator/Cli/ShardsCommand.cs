@@ -54,13 +54,12 @@ public static class ShardsCommand
         };
         int imageSize = options.PositiveInt("image-size") ?? 64;
         var bar = ProgressBar.ForConsole("verify", enabled: true);
-        var started = DateTime.UtcNow;
         ShardVerification result = await ShardVerifier.VerifyAsync(
             paths,
             columns,
             imageSize,
             ListLimit,
-            (done, total) => bar.Report(done, total, "rows", done / Math.Max((DateTime.UtcNow - started).TotalSeconds, 1e-3)),
+            (done, total) => bar.Report(done, total, "rows"),
             cancellationToken);
         foreach (string line in result.Describe())
         {
@@ -79,13 +78,12 @@ public static class ShardsCommand
         CaptionTable? captions = options.Value("captions") is { } table ? CaptionTable.Load(table) : null;
         ImportPlan plan = ImageFolderImport.Plan(images, captions);
         var bar = ProgressBar.ForConsole("import", enabled: true);
-        var started = DateTime.UtcNow;
         ImportResult result = await ImageFolderImport.WriteAsync(
             plan,
             output,
             options.PositiveInt("rows-per-shard") ?? 1000,
             options.PositiveInt("row-group-size") ?? 100,
-            (done, total) => bar.Report(done, total, "images", done / Math.Max((DateTime.UtcNow - started).TotalSeconds, 1e-3)),
+            (done, total) => bar.Report(done, total, "images"),
             cancellationToken);
         foreach (ImportSkip skip in result.Skipped.Take(ListLimit))
         {
@@ -117,10 +115,9 @@ public static class ShardsCommand
     public static async Task MakeSyntheticAsync(SyntheticDataSection synthetic, bool progress, CancellationToken cancellationToken)
     {
         var bar = ProgressBar.ForConsole("shards", progress);
-        var started = DateTime.UtcNow;
         var set = await SyntheticShardMaker.MakeAsync(
             synthetic,
-            (done, total) => bar.Report(done, total, "rows", done / Math.Max((DateTime.UtcNow - started).TotalSeconds, 1e-3)),
+            (done, total) => bar.Report(done, total, "rows"),
             cancellationToken);
         System.Console.WriteLine(
             $"synthetic dataset: {set.TrainShards.Count} train and {set.ValidationShards.Count} validation shards " +

@@ -75,17 +75,8 @@ public static class TrainCommand
         using var telemetry = TelemetryExport.Start(spec.Telemetry);
         var heldOut = await HeldOutSet.LoadAsync(spec, cancellationToken);
         var evalBar = ProgressBar.ForConsole("eval", spec.Telemetry.Progress);
-        var evalClock = new System.Diagnostics.Stopwatch();
         using var evaluation = new CheckpointEvaluation(
-            spec, heldOut, spec.SamplesDirectory(),
-            (done, total) =>
-            {
-                if (done <= 1)
-                {
-                    evalClock.Restart();
-                }
-                evalBar.Report(done, total, "sampler steps", done / Math.Max(evalClock.Elapsed.TotalSeconds, 1e-3));
-            });
+            spec, heldOut, spec.SamplesDirectory(), (done, total) => evalBar.Report(done, total, "sampler steps"));
         var group = new InProcessAllReduceGroup(spec.Cluster.WorkersPerNode, TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds));
         var replicas = Enumerable.Range(0, spec.Cluster.WorkersPerNode).Select(_ => ModelReplica.Create(spec, device)).ToList();
         try

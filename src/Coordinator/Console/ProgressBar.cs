@@ -7,13 +7,29 @@ namespace Orchestrator.Coordinator.Console;
 public sealed class ProgressBar(TextWriter? output, bool interactive, string label)
 {
     private const int Width = 28;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _lastPercentPrinted = int.MinValue;
+    private long _lastDone;
 
     /// <summary>A bar on standard output; when <paramref name="enabled"/> is false (telemetry.progress) it prints nothing.</summary>
     public static ProgressBar ForConsole(string label, bool enabled = true) =>
         new(enabled ? System.Console.Out : null, !System.Console.IsOutputRedirected, label);
 
-    /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> with a free-form detail and an ETA from the rate.</summary>
+    /// <summary>
+    /// Shows <paramref name="done"/> of <paramref name="total"/> with the rate measured by the bar itself
+    /// since the pass began; a count that goes back (a new evaluation, say) starts a new pass.
+    /// </summary>
+    public void Report(long done, long total, string detail)
+    {
+        if (done < _lastDone)
+        {
+            _clock.Restart();
+        }
+        _lastDone = done;
+        Report(done, total, detail, done / Math.Max(_clock.Elapsed.TotalSeconds, 1e-3));
+    }
+
+    /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> with a free-form detail and an ETA from the given rate.</summary>
     public void Report(long done, long total, string detail, double ratePerSecond)
     {
         if (output is null)

@@ -53,7 +53,7 @@ public sealed class CheckpointEvaluation : IDisposable
         {
             var images = _sampler.Sample(model, prompts, seeds, done => _progress?.Invoke(done, total));
             Directory.CreateDirectory(_gridDirectory);
-            SampleGrid.WritePng(gridPath, images, prompts, columns: Math.Min(prompts.Count, 4), scale: Math.Max(1, 128 / _spec.Data.ImageSize));
+            SampleGrid.WritePng(gridPath, images, prompts);
         }
 
         // Generated images use the held-out rows' own captions, so both sides have the same caption distribution.

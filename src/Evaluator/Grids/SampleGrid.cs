@@ -18,6 +18,13 @@ public static class SampleGrid
     internal const int CaptionPixelHeight = 11;
 
     /// <summary>
+    /// The grid layout every sample sheet uses: up to 4 columns, images upscaled (nearest) to cells of
+    /// about 128 px so that small training resolutions stay visible next to their captions.
+    /// </summary>
+    public static void WritePng(string path, Tensor images, IReadOnlyList<string> captions) =>
+        WritePng(path, images, captions, columns: (int)Math.Clamp(images.shape[0], 1, 4), scale: (int)Math.Max(1, 128 / images.shape[^1]));
+
+    /// <summary>
     /// Writes <paramref name="images"/> (n, 3, H, W), or videos (n, 3, F, H, W) shown as F frames side by side,
     /// with values in [-1, 1], upscaled by <paramref name="scale"/> (nearest neighbour), <paramref name="columns"/>
     /// cells to a row, each with its caption under it, on white.

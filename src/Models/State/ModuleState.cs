@@ -25,22 +25,29 @@ public static class ModuleState
     /// <summary>Copies the named tensors into the module; every state-dict entry must be present with its shape.</summary>
     public static void Restore(nn.Module module, SafetensorsContent tensors)
     {
-        string source = tensors.Path;
         using var noGrad = torch.no_grad();
         foreach (var (name, target) in module.state_dict())
         {
-            if (!tensors.TryGet(name, out var saved))
-            {
-                throw new InvalidDataException($"{source}: tensor '{name}' is missing; expected shape [{string.Join(", ", target.shape)}].");
-            }
-            if (!saved.Shape.SequenceEqual(target.shape))
-            {
-                throw new InvalidDataException(
-                    $"{source}: tensor '{name}' has shape [{string.Join(", ", saved.Shape)}]; expected [{string.Join(", ", target.shape)}].");
-            }
-            using var loaded = FromSafeTensor(saved, name, source);
-            target.copy_(loaded);
+            CopyInto(target, tensors, name);
         }
+    }
+
+    /// <summary>Copies the tensor <paramref name="name"/> of <paramref name="tensors"/> into <paramref name="target"/>, which must have its shape.</summary>
+    public static void CopyInto(Tensor target, SafetensorsContent tensors, string name)
+    {
+        string source = tensors.Path;
+        if (!tensors.TryGet(name, out var saved))
+        {
+            throw new InvalidDataException($"{source}: tensor '{name}' is missing; expected shape [{string.Join(", ", target.shape)}].");
+        }
+        if (!saved.Shape.SequenceEqual(target.shape))
+        {
+            throw new InvalidDataException(
+                $"{source}: tensor '{name}' has shape [{string.Join(", ", saved.Shape)}]; expected [{string.Join(", ", target.shape)}].");
+        }
+        using var noGrad = torch.no_grad();
+        using var loaded = FromSafeTensor(saved, name, source);
+        target.copy_(loaded);
     }
 
     /// <summary>A host copy of a tensor as a safetensors record (F32, F64 or I64).</summary>

@@ -101,21 +101,10 @@ public sealed class AdamW : IDisposable
             throw new InvalidDataException($"{source}: tensor 'step' (I64) is missing.");
         }
         StepCount = step.ToLongs()[0];
-        using var noGrad = torch.no_grad();
         for (int i = 0; i < _parameters.Count; i++)
         {
-            Load(_expAvg[i], $"exp_avg.{_parameters[i].Name}");
-            Load(_expAvgSq[i], $"exp_avg_sq.{_parameters[i].Name}");
-        }
-
-        void Load(Tensor target, string name)
-        {
-            if (!state.TryGet(name, out var saved) || !saved.Shape.SequenceEqual(target.shape))
-            {
-                throw new InvalidDataException($"{source}: tensor '{name}' is missing or has the wrong shape; expected [{string.Join(", ", target.shape)}].");
-            }
-            using var loaded = ModuleState.FromSafeTensor(saved, name, source);
-            target.copy_(loaded);
+            ModuleState.CopyInto(_expAvg[i], state, $"exp_avg.{_parameters[i].Name}");
+            ModuleState.CopyInto(_expAvgSq[i], state, $"exp_avg_sq.{_parameters[i].Name}");
         }
     }
 
