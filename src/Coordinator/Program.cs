@@ -7,8 +7,12 @@ using Orchestrator.DataLoader.Shards;
 // `orchestrator <verb> [options]`: see Usage below and docs/architecture.md.
 const string Usage = """
     usage:
-      orchestrator train [--config run.yaml] [--resume latest|CHECKPOINT_DIR] [--steps N]
+      orchestrator train [--config run.yaml] [--resume latest|auto|CHECKPOINT_DIR] [--steps N]
           a whole run in one process; with no --config, the embedded examples/quickstart.yaml
+      orchestrator coordinator --config run.yaml [--resume latest|auto|CHECKPOINT_DIR] [--steps N] [--port P]
+          the run coordinator of a run that spans processes (default --resume auto: continue from the newest checkpoint)
+      orchestrator trainer --config run.yaml [--port P] [--data-plane-port P]
+          a trainer node: cluster.workers_per_node workers that join the run through cluster.seed_nodes
       orchestrator sample --checkpoint DIR [--prompt TEXT]... [--out grid.png] [--weights ema|model]
                           [--sampler ddim|ddpm] [--steps N] [--guidance G] [--eta E] [--seed S]
           a captioned sample grid from a checkpoint (without --prompt: the run's eval.prompts)
@@ -37,6 +41,8 @@ try
     return args switch
     {
         ["train", ..] => await TrainCommand.RunAsync(CommandLine.Parse(args, 1, TrainCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["coordinator", ..] => await RoleCommand.CoordinatorAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["trainer", ..] => await RoleCommand.TrainerAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["sample", ..] => SampleCommand.Run(CommandLine.Parse(args, 1, SampleCommand.ValueOptions, new HashSet<string>())),
         ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["shards", "inspect", ..] => await ShardsCommand.InspectAsync(args, cancel.Token),

@@ -102,6 +102,19 @@ public sealed class CommandLine
             ? value
             : throw new CommandLineException($"option --{name}: expected a positive integer, got '{text}'");
     }
+
+    /// <summary>A TCP port option (0 to 65535; 0 picks a free one), or null when absent.</summary>
+    public int? PortNumber(string name)
+    {
+        string? text = Value(name);
+        if (text is null)
+        {
+            return null;
+        }
+        return int.TryParse(text, out int value) && value is >= 0 and <= 65535
+            ? value
+            : throw new CommandLineException($"option --{name}: expected a port number from 0 to 65535, got '{text}'");
+    }
 }
 
 /// <summary>A command line that cannot be run as written.</summary>

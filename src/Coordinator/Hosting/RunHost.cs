@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Tools.Singleton;
@@ -6,97 +7,130 @@ using Akka.Remote.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Coordinator.Checkpointing;
+using Orchestrator.Coordinator.Nodes;
+using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Coordinator.Run;
 using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.Protocol;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.Evaluator.Actors;
 using Orchestrator.Evaluator.Evaluation;
-using Orchestrator.Trainer.Replica;
 using Orchestrator.Trainer.Worker;
 
 namespace Orchestrator.Coordinator.Hosting;
 
 /// <summary>
-/// The Akka.NET host of a whole run in one process: a single-node cluster that holds every role
-/// (coordinator, trainer, evaluator). Each concern is one extension step on the Akka builder, so the
-/// role-per-process hosts of the many-processes issue reuse them.
+/// The Akka.NET host of one process: the coordinator role (the run coordinator singleton and the
+/// evaluator), the trainer role (a trainer node with its workers and checkpointer), or both in `train`.
+/// Every process joins one cluster through the spec's seed nodes; with none it forms a cluster of its own.
 /// </summary>
 public static class RunHost
 {
     public const string CoordinatorRole = "coordinator";
     public const string TrainerRole = "trainer";
     public const string EvaluatorRole = "evaluator";
-
-    // Heavy actors (workers, evaluator, checkpointer) get a thread each: libtorch keeps thread-local
-    // state, and a long step must not starve the default dispatcher that carries cluster heartbeats.
-    private const string Hocon = """
-        orchestrator.pinned-dispatcher { type = PinnedDispatcher }
-        akka.loglevel = WARNING
-        akka.log-dead-letters-during-shutdown = off
-        akka.cluster.log-info = off
-        akka.remote.log-remote-lifecycle-events = off
-        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
-        """;
+    public const string SystemName = "orchestrator";
 
     private const string PinnedDispatcher = "orchestrator.pinned-dispatcher";
 
-    /// <summary>What the single-process host runs.</summary>
-    public sealed record Components(
-        RunSpec Spec,
-        IReadOnlyList<ReplicaTrainer> Workers,
-        CheckpointStore Store,
-        CheckpointEvaluation Evaluation,
-        Func<IActorRef, IActorRef, RunCoordinatorSettings> CoordinatorSettings);
+    /// <summary>What a coordinator process runs: the run coordinator's settings (given the evaluator) and the evaluation.</summary>
+    public sealed record CoordinatorPart(CheckpointEvaluation Evaluation, Func<IActorRef, RunCoordinatorSettings> Settings);
 
-    public static IHost Build(Components components)
+    /// <summary>What a trainer process runs: one session per worker, the node's data plane and where checkpoints go.</summary>
+    public sealed record TrainerPart(
+        IReadOnlyList<WorkerSession> Sessions, NodeDataPlane DataPlane, CheckpointStore Store, CheckpointContentFactory Checkpoints)
     {
+        /// <summary>Set with the run's name when the coordinator says the run is over.</summary>
+        public TaskCompletionSource<string> RunEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public static IHost Build(RunSpec spec, CoordinatorPart? coordinator, TrainerPart? trainer)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var roles = new List<string>();
+        if (coordinator is not null)
+        {
+            roles.AddRange([CoordinatorRole, EvaluatorRole]);
+        }
+        if (trainer is not null)
+        {
+            roles.Add(TrainerRole);
+        }
         var builder = Host.CreateApplicationBuilder([]);
         builder.Logging.ClearProviders();
-        builder.Services.AddAkka("orchestrator", akka =>
+        builder.Services.AddAkka(SystemName, akka =>
         {
-            akka.AddHocon(Hocon, HoconAddMode.Prepend)
-                .WithRemoting(components.Spec.Cluster.Hostname, components.Spec.Cluster.Port)
-                .WithClustering(new ClusterOptions { Roles = [CoordinatorRole, TrainerRole, EvaluatorRole] })
+            akka.AddHocon(Hocon(spec.Cluster), HoconAddMode.Prepend)
+                .WithRemoting(spec.Cluster.Hostname, spec.Cluster.Port)
+                .WithClustering(new ClusterOptions { Roles = [.. roles], SeedNodes = [.. spec.Cluster.SeedNodes] })
                 .AddStartup((system, _) =>
                 {
-                    // A single-node cluster joins itself; multi-node runs use seed nodes instead.
-                    var cluster = Akka.Cluster.Cluster.Get(system);
-                    cluster.Join(cluster.SelfAddress);
+                    if (spec.Cluster.SeedNodes.Count == 0)
+                    {
+                        var cluster = Akka.Cluster.Cluster.Get(system);
+                        cluster.Join(cluster.SelfAddress);
+                    }
                 })
-                .WithActors((system, registry) => StartActors(system, registry, components));
+                .WithActors((system, registry) => StartActors(system, registry, coordinator, trainer));
         });
         return builder.Build();
     }
 
-    private static void StartActors(ActorSystem system, IActorRegistry registry, Components components)
-    {
-        var checkpointer = system.ActorOf(
-            CheckpointerActor.Props(components.Store).WithDispatcher(PinnedDispatcher), "checkpointer");
-        var evaluator = system.ActorOf(
-            EvaluatorActor.Props(components.Evaluation).WithDispatcher(PinnedDispatcher), "evaluator");
+    // Failure detection and downing are tuned so that a killed node is out of the group within seconds
+    // (docs/cluster.md, "Failure semantics"); heavy actors get a thread each, since libtorch keeps
+    // thread-local state and a long step must not starve the dispatcher that carries heartbeats.
+    private static string Hocon(ClusterSection cluster) => string.Create(CultureInfo.InvariantCulture, $$"""
+        orchestrator.pinned-dispatcher { type = PinnedDispatcher }
+        akka.loglevel = WARNING
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        akka.actor.serializers.orchestrator = "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}"
+        akka.actor.serialization-bindings { "{{typeof(IClusterMessage).AssemblyQualifiedName}}" = orchestrator }
+        akka.actor.serialization-identifiers { "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}" = {{ClusterMessageSerializer.Id}} }
+        akka.actor.serialize-messages = {{(cluster.VerifySerialization ? "on" : "off")}}
+        akka.cluster.log-info = off
+        akka.remote.log-remote-lifecycle-events = off
+        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
+        akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+        akka.cluster.split-brain-resolver.active-strategy = keep-majority
+        akka.cluster.split-brain-resolver.stable-after = {{cluster.DownAfterSeconds:0.###}}s
+        akka.cluster.failure-detector.heartbeat-interval = 1s
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 4s
+        akka.cluster.run-coordinated-shutdown-when-down = on
+        """);
 
-        system.ActorOf(
-            ClusterSingletonManager.Props(
-                RunCoordinatorActor.Props(components.CoordinatorSettings(checkpointer, evaluator)),
-                PoisonPill.Instance,
-                ClusterSingletonManagerSettings.Create(system).WithRole(CoordinatorRole)),
-            "run-coordinator");
-        // The proxy and the workers start once this node is Up, when the singleton can be found; the
-        // workers then announce themselves to it.
+    private static void StartActors(ActorSystem system, IActorRegistry registry, CoordinatorPart? coordinator, TrainerPart? trainer)
+    {
+        if (coordinator is not null)
+        {
+            var evaluator = system.ActorOf(
+                EvaluatorActor.Props(coordinator.Evaluation).WithDispatcher(PinnedDispatcher), "evaluator");
+            system.ActorOf(
+                ClusterSingletonManager.Props(
+                    RunCoordinatorActor.Props(coordinator.Settings(evaluator)),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(CoordinatorRole)),
+                "run-coordinator");
+        }
+        // The proxy and the trainer node start once this node is Up, when the singleton can be found.
         Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() =>
         {
-            var coordinator = system.ActorOf(
+            var proxy = system.ActorOf(
                 ClusterSingletonProxy.Props(
                     "/user/run-coordinator",
                     ClusterSingletonProxySettings.Create(system).WithRole(CoordinatorRole)),
                 "run-coordinator-proxy");
-            registry.Register<RunCoordinatorActor>(coordinator);
-            foreach (var worker in components.Workers)
+            registry.Register<RunCoordinatorActor>(proxy);
+            if (trainer is null)
             {
-                system.ActorOf(
-                    TrainerWorkerActor.Props(worker, coordinator).WithDispatcher(PinnedDispatcher),
-                    $"trainer-worker-{worker.Rank}");
+                return;
             }
+            var checkpointer = system.ActorOf(
+                CheckpointerActor.Props(trainer.Store).WithDispatcher(PinnedDispatcher), "checkpointer");
+            var workers = trainer.Sessions
+                .Select((session, i) => system.ActorOf(TrainerWorkerActor.Props(session).WithDispatcher(PinnedDispatcher), $"trainer-worker-{i}"))
+                .ToList();
+            system.ActorOf(TrainerNodeActor.Props(proxy, workers, trainer.DataPlane, checkpointer, trainer.Checkpoints, trainer.RunEnded), "trainer-node");
         });
     }
 }

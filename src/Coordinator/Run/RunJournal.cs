@@ -7,6 +7,7 @@ using Orchestrator.Core.Telemetry;
 using Orchestrator.Evaluator.Actors;
 using Orchestrator.Evaluator.Plots;
 using Orchestrator.Trainer.Replica;
+using Orchestrator.Trainer.Worker;
 
 namespace Orchestrator.Coordinator.Run;
 
@@ -16,7 +17,13 @@ namespace Orchestrator.Coordinator.Run;
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
+    // A rank this many times slower than the median of a step is named in the log (at most once per StragglerQuiet steps).
+    private const double StragglerRatio = 1.5;
+    private const long StragglerQuiet = 50;
+
     private readonly StreamWriter _metrics;
+    private readonly StreamWriter _consumed;
+    private readonly Dictionary<int, long> _stragglerNamedAt = [];
     private readonly ProgressBar _progress;
     private readonly string _outputDirectory;
     private readonly List<(double X, double Y)> _losses = [];
@@ -37,8 +44,13 @@ public sealed class RunJournal : IDisposable
         Directory.CreateDirectory(outputDirectory);
         MetricsPath = Path.Combine(outputDirectory, "metrics.jsonl");
         _metrics = new StreamWriter(new FileStream(MetricsPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        ConsumedPath = Path.Combine(outputDirectory, "consumed-samples.tsv");
+        _consumed = new StreamWriter(new FileStream(ConsumedPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         _progress = progress;
     }
+
+    /// <summary>One line per committed sample: step, rank, key (tab-separated). Only committed steps are written.</summary>
+    public string ConsumedPath { get; }
 
     public string MetricsPath { get; }
 
@@ -51,11 +63,64 @@ public sealed class RunJournal : IDisposable
         Write(new { @event = "start", step = startStep, total_steps = totalSteps, workers, time = Now() });
     }
 
-    /// <summary>One worker's part of a step: per-rank timings make a straggler visible.</summary>
-    public void WorkerStepped(int rank, StepOutcome outcome) => _stepSecondsByRank[rank] = outcome.TotalSeconds;
+    /// <summary>
+    /// A step every rank reduced: its samples go to the consumed-samples log, per-rank timings to the metrics
+    /// (a straggler is named in the log), and the step to <see cref="Stepped"/>.
+    /// </summary>
+    public void Committed(IReadOnlyList<StepCompleted> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        _stepSecondsByRank.Clear();
+        foreach (var report in reports)
+        {
+            _stepSecondsByRank[report.Rank] = report.Outcome.TotalSeconds;
+            foreach (string key in report.Keys)
+            {
+                _consumed.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{report.Outcome.Step}\t{report.Rank}\t{key}"));
+            }
+        }
+        NameStraggler(reports);
+        Stepped(reports[0].Outcome);
+    }
 
-    /// <summary>A global step is complete (every worker answered).</summary>
-    public void Stepped(StepOutcome outcome)
+    private void NameStraggler(IReadOnlyList<StepCompleted> reports)
+    {
+        if (reports.Count < 2)
+        {
+            return;
+        }
+        var seconds = reports.Select(r => r.Outcome.TotalSeconds).Order().ToList();
+        double median = seconds[seconds.Count / 2];
+        var slowest = reports.MaxBy(r => r.Outcome.TotalSeconds)!;
+        long step = slowest.Outcome.Step;
+        if (slowest.Outcome.TotalSeconds > StragglerRatio * median
+            && (!_stragglerNamedAt.TryGetValue(slowest.Rank, out long last) || step - last >= StragglerQuiet))
+        {
+            _stragglerNamedAt[slowest.Rank] = step;
+            _progress.Note(string.Create(CultureInfo.InvariantCulture,
+                $"straggler: rank {slowest.Rank} took {slowest.Outcome.TotalSeconds:0.000} s at step {step}, the median rank {median:0.000} s"));
+        }
+    }
+
+    /// <summary>A trainer node joined or was lost; <paramref name="offeredWorkers"/> workers are offered now.</summary>
+    public void Membership(string change, string node, int offeredWorkers)
+    {
+        _progress.Note($"membership: {change.Replace('_', ' ')} {node} ({offeredWorkers} workers offered)");
+        Write(new { @event = change, node, offered_workers = offeredWorkers, time = Now() });
+    }
+
+    /// <summary>A group generation formed: from here on the world size is <paramref name="worldSize"/>.</summary>
+    public void GroupFormed(long generation, int worldSize, long step)
+    {
+        _progress.Note(string.Create(CultureInfo.InvariantCulture, $"group: generation {generation}, {worldSize} workers, at step {step}"));
+        Write(new { @event = "group", generation, world_size = worldSize, step, time = Now() });
+    }
+
+    /// <summary>The replicas' state fingerprints at the end of the run (equal on every rank of a correct run).</summary>
+    public void Fingerprints(IReadOnlyDictionary<int, string> byRank) =>
+        Write(new { @event = "replicas", fingerprints = byRank.OrderBy(p => p.Key).Select(p => p.Value).ToArray(), time = Now() });
+
+    private void Stepped(StepOutcome outcome)
     {
         _completed = outcome.Step + 1;
         _samplesSinceStart += outcome.GlobalSamples;
@@ -132,5 +197,9 @@ public sealed class RunJournal : IDisposable
 
     private static string Now() => DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
-    public void Dispose() => _metrics.Dispose();
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _consumed.Dispose();
+    }
 }

@@ -154,6 +154,12 @@ public sealed record ClusterSection
     /// <summary>Akka remoting port; 0 picks a free one.</summary>
     public int Port { get; init; }
     public double CollectiveTimeoutSeconds { get; init; } = 120;
+    /// <summary>Port of this node's gradient data plane (the TCP ring); 0 picks a free one.</summary>
+    public int DataPlanePort { get; init; }
+    /// <summary>How long an unreachable node may stay unreachable before the Split Brain Resolver downs it.</summary>
+    public double DownAfterSeconds { get; init; } = 7;
+    /// <summary>Every message is serialized even between actors of one process, as a test of the cluster protocol.</summary>
+    public bool VerifySerialization { get; init; }
 }
 
 /// <summary>When checkpoints are written and which are kept.</summary>

@@ -227,6 +227,8 @@ public static class RunSpecValidator
         NotBlank(e, "cluster.hostname", cluster.Hostname);
         Between(e, "cluster.port", cluster.Port, 0, 65535);
         Positive(e, "cluster.collective_timeout_seconds", cluster.CollectiveTimeoutSeconds);
+        Between(e, "cluster.data_plane_port", cluster.DataPlanePort, 0, 65535);
+        Positive(e, "cluster.down_after_seconds", cluster.DownAfterSeconds);
         for (var i = 0; i < cluster.SeedNodes.Count; i++)
         {
             var node = cluster.SeedNodes[i];

@@ -11,6 +11,7 @@ public sealed class InProcessAllReduceGroup
     private readonly Dictionary<long, Round> _rounds = [];
     private readonly long[] _nextRound;
     private readonly TimeSpan _timeout;
+    private string? _aborted;
 
     public InProcessAllReduceGroup(int worldSize, TimeSpan timeout)
     {
@@ -30,12 +31,35 @@ public sealed class InProcessAllReduceGroup
         return new GroupMember(this, rank);
     }
 
+    /// <summary>
+    /// Fails every waiting and every later collective of this group with <paramref name="reason"/>: a member
+    /// blocked on a peer that will never come is released when the group is replaced.
+    /// </summary>
+    public void Abort(string reason)
+    {
+        List<Round> waiting;
+        lock (_gate)
+        {
+            _aborted ??= reason;
+            waiting = [.. _rounds.Values];
+            _rounds.Clear();
+        }
+        foreach (var round in waiting)
+        {
+            round.Done.TrySetException(new CollectiveAbortedException($"all-reduce round {round.Id} ({round.Operation}) abandoned: {reason}"));
+        }
+    }
+
     private async Task ReduceAsync<T>(int rank, T[] buffer, Func<T, T, T> combine, string operation, CancellationToken cancellationToken)
     {
         Round round;
         bool complete;
         lock (_gate)
         {
+            if (_aborted is not null)
+            {
+                throw new CollectiveAbortedException($"the in-process group was torn down: {_aborted}");
+            }
             long id = _nextRound[rank]++;
             if (!_rounds.TryGetValue(id, out round!))
             {

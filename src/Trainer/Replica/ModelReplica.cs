@@ -76,10 +76,23 @@ public sealed class ModelReplica : IDisposable
     /// <summary>Loads weights, EMA and optimizer state from a verified checkpoint.</summary>
     public void Restore(LoadedCheckpoint checkpoint)
     {
-        ModuleState.Restore(Model, checkpoint[ModelFile]);
-        ModuleState.Restore(Ema.Shadow, checkpoint[EmaFile]);
-        Optimizer.Restore(checkpoint[OptimizerFile]);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        Restore(checkpoint.Files);
     }
+
+    /// <summary>Loads weights, EMA and optimizer state from the three files' contents, by file name.</summary>
+    public void Restore(IReadOnlyDictionary<string, SafetensorsContent> files)
+    {
+        ModuleState.Restore(Model, Require(files, ModelFile));
+        ModuleState.Restore(Ema.Shadow, Require(files, EmaFile));
+        Optimizer.Restore(Require(files, OptimizerFile));
+    }
+
+    /// <summary>The number of optimizer steps these weights have taken.</summary>
+    public long AppliedSteps => Optimizer.StepCount;
+
+    private static SafetensorsContent Require(IReadOnlyDictionary<string, SafetensorsContent> files, string name) =>
+        files.TryGetValue(name, out var content) ? content : throw new InvalidDataException($"the replica state has no {name}");
 
     public void Dispose()
     {

@@ -24,8 +24,21 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
 
     public ModelReplica Replica => replica;
 
-    /// <summary>Runs global step <paramref name="step"/> (0-based) on this worker.</summary>
+    /// <summary>Runs global step <paramref name="step"/> (0-based) on this worker: <see cref="ComputeAsync"/>, then <see cref="Apply"/>.</summary>
     public async Task<StepOutcome> TrainStepAsync(long step, CancellationToken cancellationToken)
+    {
+        var update = await ComputeAsync(step, cancellationToken).ConfigureAwait(false);
+        Apply(update);
+        return update.Outcome;
+    }
+
+    /// <summary>
+    /// Reads this worker's part of global step <paramref name="step"/>, differentiates it and averages the
+    /// gradient with every other worker, without touching the weights: the run coordinator commits a step
+    /// only when every member of the group has reduced it, so a step that a failure interrupted can be
+    /// dropped by every survivor alike (docs/cluster.md, "Failure semantics").
+    /// </summary>
+    public async Task<PendingUpdate> ComputeAsync(long step, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var train = setup.Spec.Train;
@@ -33,9 +46,11 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         List<float[]> gradients;
         List<double> losses;
         long samples;
+        string[] keys;
         using (var batch = await setup.Batches.ReadAsync(step, start, count, cancellationToken).ConfigureAwait(false))
         {
             (gradients, losses, samples) = Differentiate(batch, step);
+            keys = batch.Keys;
         }
         double dataAndCompute = clock.Elapsed.TotalSeconds;
 
@@ -47,8 +62,20 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         }
         double reduceSeconds = reduceClock.Elapsed.TotalSeconds;
 
-        double gradNorm = Apply(averaged.Gradient, step);
-        return new StepOutcome(step, averaged.MeanLoss, averaged.Samples, samples, gradNorm, dataAndCompute, reduceSeconds, clock.Elapsed.TotalSeconds);
+        var outcome = new StepOutcome(step, averaged.MeanLoss, averaged.Samples, samples, GradNorm(averaged.Gradient), dataAndCompute, reduceSeconds, clock.Elapsed.TotalSeconds);
+        return new PendingUpdate(outcome, averaged.Gradient, keys);
+    }
+
+    /// <summary>Clips the averaged gradient, takes the AdamW step and updates the EMA.</summary>
+    public void Apply(PendingUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (replica.Optimizer.StepCount != update.Outcome.Step)
+        {
+            throw new InvalidOperationException(
+                $"rank {Rank}: the update of step {update.Outcome.Step} cannot follow {replica.Optimizer.StepCount} applied steps");
+        }
+        ApplyAveraged(update.Gradient, update.Outcome.Step, update.Outcome.GradNorm);
     }
 
     // Each micro-batch covers positions [k*m, (k+1)*m) of the global batch, whatever the world size;
@@ -79,16 +106,20 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         return (gradients, losses, batch.Count);
     }
 
-    private double Apply(float[] gradient, long step)
+    // Global-norm clipping (Pascanu et al., 2013), computed from the averaged gradient in a fixed
+    // order so that every replica gets the same factor.
+    private static double GradNorm(float[] gradient)
     {
-        // Global-norm clipping (Pascanu et al., 2013), computed from the averaged gradient in a fixed
-        // order so that every replica gets the same factor.
         double squares = 0;
         foreach (float g in gradient)
         {
             squares += (double)g * g;
         }
-        double norm = Math.Sqrt(squares);
+        return Math.Sqrt(squares);
+    }
+
+    private void ApplyAveraged(float[] gradient, long step, double norm)
+    {
         double clip = setup.Spec.Train.GradClip;
         float factor = clip > 0 && norm > clip ? (float)(clip / norm) : 1f;
 
@@ -107,7 +138,6 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         }
         replica.Optimizer.Step(setup.LearningRate.At(step), grads);
         replica.Ema.Update(replica.Optimizer.StepCount);
-        return norm;
     }
 
     private static int[] SegmentOffsets(ModelReplica replica)
@@ -120,6 +150,12 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
         return offsets;
     }
 }
+
+/// <summary>
+/// A step reduced but not yet applied: its outcome, the averaged gradient (flat, in parameter order) and
+/// the keys of the samples this worker consumed.
+/// </summary>
+public sealed record PendingUpdate(StepOutcome Outcome, float[] Gradient, string[] Keys);
 
 /// <summary>
 /// What one worker's step did: the global mean loss and sample count (equal on every worker), this

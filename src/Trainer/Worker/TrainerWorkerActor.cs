@@ -2,35 +2,30 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Orchestrator.Core.Telemetry;
-using Orchestrator.Trainer.Replica;
+using Orchestrator.Trainer.Reduction;
 
 namespace Orchestrator.Trainer.Worker;
 
 /// <summary>
-/// A trainer worker: one model replica on one device. Thin: each command calls <see cref="ReplicaTrainer"/>.
+/// A trainer worker: one model replica on one device. Thin: each command calls <see cref="WorkerSession"/>.
 /// Runs on a pinned dispatcher, so libtorch's thread-local state (dispose scopes) stays on one thread.
 /// </summary>
 public sealed class TrainerWorkerActor : ReceiveActor
 {
-    private readonly ReplicaTrainer _trainer;
-    private readonly IActorRef _coordinator;
+    private readonly WorkerSession _session;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public TrainerWorkerActor(ReplicaTrainer trainer, IActorRef coordinator)
+    public TrainerWorkerActor(WorkerSession session)
     {
-        _trainer = trainer;
-        _coordinator = coordinator;
+        _session = session;
+        ReceiveAsync<JoinGroup>(HandleJoinGroupAsync);
         ReceiveAsync<RunStep>(HandleRunStepAsync);
         Receive<CaptureState>(HandleCaptureState);
-        Receive<RestoreState>(HandleRestoreState);
+        Receive<FinishRun>(HandleFinishRun);
     }
 
-    public static Props Props(ReplicaTrainer trainer, IActorRef coordinator) =>
-        Akka.Actor.Props.Create(() => new TrainerWorkerActor(trainer, coordinator));
-
-    protected override void PreStart() =>
-        _coordinator.Tell(new WorkerReady(_trainer.Rank, _trainer.WorldSize), Self);
+    public static Props Props(WorkerSession session) => Akka.Actor.Props.Create(() => new TrainerWorkerActor(session));
 
     protected override void PostStop()
     {
@@ -38,31 +33,73 @@ public sealed class TrainerWorkerActor : ReceiveActor
         _stopping.Dispose();
     }
 
-    private async Task HandleRunStepAsync(RunStep command)
+    private async Task HandleJoinGroupAsync(JoinGroup command)
     {
-        ActivityContext.TryParse(command.TraceParent, null, out var parent);
-        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity(
-            OrchestratorTelemetry.StepSpan, ActivityKind.Internal, parent, [new("rank", _trainer.Rank), new("step", command.Step)]);
+        var replyTo = Sender;
         try
         {
-            var outcome = await _trainer.TrainStepAsync(command.Step, _stopping.Token);
-            OrchestratorTelemetry.RecordStepDuration(outcome.TotalSeconds, _trainer.Rank);
-            OrchestratorTelemetry.RecordAllReduceDuration(outcome.ReduceSeconds);
-            _coordinator.Tell(new StepCompleted(_trainer.Rank, outcome), Self);
+            long applied = await _session.JoinAsync(
+                command.Generation, command.Member, command.CommittedSteps, command.SourceRank, command.Checkpoint, _stopping.Token);
+            replyTo.Tell(new GroupJoined(command.Generation, command.Member.Rank, applied), Self);
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
-            _log.Error(e, "rank {0}: step {1} failed", _trainer.Rank, command.Step);
-            _coordinator.Tell(new StepFailed(_trainer.Rank, command.Step, $"{e.GetType().Name}: {e.Message}"), Self);
+            _log.Warning("rank {0}: joining generation {1} failed: {2}", command.Member.Rank, command.Generation, e.Message);
+            replyTo.Tell(new GroupJoinFailed(command.Generation, $"rank {command.Member.Rank}: {e.GetType().Name}: {e.Message}"), Self);
         }
     }
 
-    private void HandleCaptureState(CaptureState command) =>
-        Sender.Tell(new StateCaptured(_trainer.Rank, command.Step, _trainer.Replica.Capture()), Self);
-
-    private void HandleRestoreState(RestoreState command)
+    private async Task HandleRunStepAsync(RunStep command)
     {
-        _trainer.Replica.Restore(command.Checkpoint);
-        Sender.Tell(new StateRestored(_trainer.Rank, command.Checkpoint.Manifest.Step), Self);
+        var replyTo = Sender;
+        if (command.Generation != _session.Generation)
+        {
+            // A step of a group this worker has left (or not joined yet): the coordinator has moved on.
+            return;
+        }
+        int rank = _session.Rank;
+        ActivityContext.TryParse(command.TraceParent, null, out var parent);
+        using var activity = OrchestratorTelemetry.ActivitySource.StartActivity(
+            OrchestratorTelemetry.StepSpan, ActivityKind.Internal, parent, [new("rank", rank), new("step", command.Step)]);
+        try
+        {
+            var update = await _session.StepAsync(command.Step, _stopping.Token);
+            OrchestratorTelemetry.RecordStepDuration(update.Outcome.TotalSeconds, rank);
+            OrchestratorTelemetry.RecordAllReduceDuration(update.Outcome.ReduceSeconds);
+            replyTo.Tell(new StepCompleted(command.Generation, rank, update.Outcome, update.Keys), Self);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            bool collective = CollectiveFailure.Is(e);
+            if (collective)
+            {
+                _log.Warning("rank {0}: step {1} abandoned, the data plane failed: {2}", rank, command.Step, e.Message);
+            }
+            else
+            {
+                _log.Error(e, "rank {0}: step {1} failed", rank, command.Step);
+            }
+            replyTo.Tell(new StepFailed(command.Generation, rank, command.Step, $"{e.GetType().Name}: {e.Message}", collective), Self);
+        }
+    }
+
+    private void HandleCaptureState(CaptureState command)
+    {
+        try
+        {
+            Sender.Tell(new StateCaptured(_session.Rank, command.Step, _session.Capture(command.Step)), Self);
+        }
+        catch (InvalidOperationException e)
+        {
+            Sender.Tell(new CaptureFailed(command.Step, e.Message), Self);
+        }
+    }
+
+    private void HandleFinishRun(FinishRun command)
+    {
+        if (command.Generation == _session.Generation)
+        {
+            Sender.Tell(new ReplicaFinished(_session.Rank, command.Steps, _session.Finish(command.Steps)), Self);
+        }
     }
 }

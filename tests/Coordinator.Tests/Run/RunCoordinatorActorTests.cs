@@ -2,6 +2,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.TestKit;
 using Orchestrator.Coordinator.Checkpointing;
+using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Coordinator.Console;
 using Orchestrator.Coordinator.Run;
 using Orchestrator.Core.Checkpoints;
@@ -13,7 +14,7 @@ using Xunit.Abstractions;
 
 namespace Orchestrator.Coordinator.Tests.Run;
 
-/// <summary>The run coordinator driven by test probes standing in for the workers, the checkpointer and the evaluator.</summary>
+/// <summary>The run coordinator driven by test probes standing in for trainer nodes, their workers, the checkpointer and the evaluator.</summary>
 public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string SpecText = "run: { name: coordinator-tests, seed: 9 }\n";
@@ -28,7 +29,10 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     private readonly TestProbe _evaluator;
     private readonly TaskCompletionSource<RunSummary> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TestProbe[] _workers = [];
+    private TestProbe[] _nodes = [];
+    private int[] _nodeOfRank = [];
     private IActorRef _coordinator = ActorRefs.Nobody;
+    private long _generation;
 
     public RunCoordinatorActorTests(ITestOutputHelper output)
         : base("akka.loglevel = WARNING", output: output)
@@ -39,23 +43,28 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void First_step_waits_until_every_worker_is_ready()
+    public void First_group_forms_only_when_min_workers_are_offered()
     {
-        Start(workers: 3, totalSteps: 4, checkpointEvery: 10);
+        Start([1, 1, 1], minWorkers: 3, totalSteps: 4, checkpointEvery: 10);
 
-        _workers[0].Send(_coordinator, new WorkerReady(0, 3));
-        _workers[2].Send(_coordinator, new WorkerReady(2, 3));
-        _workers[0].ExpectNoMsg(Quiet);
-        _workers[2].ExpectNoMsg(TimeSpan.Zero);
+        Register(0);
+        Register(2);
+        _nodes[0].ExpectNoMsg(Quiet);
+        Register(1);
 
-        _workers[1].Send(_coordinator, new WorkerReady(1, 3));
+        var form = ExpectFormGroup();
+        Assert.Equal(3, form.WorldSize);
+        Assert.Equal(0, form.CommittedSteps);
+        Assert.Null(form.CheckpointPath);
+        Assert.Equal(new[] { 0, 1, 2 }, form.Nodes.Select(n => n.FirstRank));
+        JoinAll(form.Generation);
         ExpectStep(0);
     }
 
     [Fact]
     public void Next_step_is_sent_only_after_every_rank_completed_the_current_one()
     {
-        Start(workers: 2, totalSteps: 4, checkpointEvery: 10);
+        Start([2], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
         Ready();
         ExpectStep(0);
 
@@ -68,67 +77,40 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Rank_0_is_asked_for_state_at_checkpoint_steps_and_the_state_goes_to_the_checkpointer()
+    public void The_node_of_rank_0_is_asked_for_checkpoints_with_the_metrics_at_that_step()
     {
-        Start(workers: 2, totalSteps: 4, checkpointEvery: 2);
+        Start([1, 1], minWorkers: 2, totalSteps: 4, checkpointEvery: 2);
         Ready();
-        ExpectStep(0);
-        Answer(step: 0, loss: 1.0);
-        // No checkpoint after one step: rank 0's next message is the next step.
-        ExpectStep(1);
-        Answer(step: 1, loss: 0.9);
-        _workers[0].ExpectMsg<CaptureState>(c => Assert.Equal(2, c.Step));
+        RunSteps(0, 1.0, 0.9);
+        var save = _nodes[0].ExpectMsg<SaveCheckpointAt>();
+        Assert.Equal(2, save.Step);
+        Assert.Equal(0.9, save.Metrics["loss"]);
+        _nodes[1].ExpectNoMsg(Quiet);
         ExpectStep(2);
-
-        var files = TestCheckpoints.Files();
-        _workers[0].Send(_coordinator, new StateCaptured(0, 2, files));
-        var first = _checkpointer.ExpectMsg<SaveCheckpoint>().Content;
-        Assert.Equal(2, first.Step);
-        Assert.Equal(2, first.WorldSize);
-        Assert.Equal(2 * GlobalBatch, first.SamplesSeen);
-        Assert.Equal(0, first.Epoch);
-        Assert.Equal(SpecText, first.RunSpec);
-        Assert.Equal("coordinator-tests", first.RunName);
-        Assert.Equal(9, first.Seed);
-        Assert.Equal(0.9, first.Metrics["loss"]);
-        Assert.Same(files, first.Files);
-
-        Answer(step: 2, loss: 0.8);
-        ExpectStep(3);
-        Answer(step: 3, loss: 0.7);
-        // The last step always checkpoints, and no step follows it.
-        _workers[0].ExpectMsg<CaptureState>(c => Assert.Equal(4, c.Step));
-        _workers[1].ExpectNoMsg(Quiet);
-
-        _workers[0].Send(_coordinator, new StateCaptured(0, 4, files));
-        var last = _checkpointer.ExpectMsg<SaveCheckpoint>().Content;
-        Assert.Equal(4, last.Step);
-        Assert.Equal(4 * GlobalBatch, last.SamplesSeen);
-        Assert.Equal(1, last.Epoch);
-        Assert.Equal(0.7, last.Metrics["loss"]);
     }
 
     [Fact]
-    public async Task Run_completes_only_after_the_last_checkpoint_was_evaluated()
+    public async Task Run_completes_only_after_the_last_checkpoint_was_evaluated_and_every_replica_agrees()
     {
-        Start(workers: 2, totalSteps: 3, checkpointEvery: 2);
+        Start([2], minWorkers: 2, totalSteps: 3, checkpointEvery: 2);
         Ready();
         RunSteps(0, 1.5, 1.4);
-        _workers[0].ExpectMsg<CaptureState>(c => Assert.Equal(2, c.Step));
         string earlier = SaveCheckpoint(step: 2);
         RunSteps(2, 1.2);
-        _workers[0].ExpectMsg<CaptureState>(c => Assert.Equal(3, c.Step));
         string last = SaveCheckpoint(step: 3);
 
         // eval.every_steps 0: the checkpoint at step 2 is not evaluated, the last one is.
         var evaluate = _evaluator.ExpectMsg<EvaluateCheckpoint>();
-        Assert.Equal(new EvaluateCheckpoint(last, 3), evaluate);
+        Assert.Equal(last, evaluate.Directory);
+        Assert.Equal(3, evaluate.Step);
+        FinishReplicas(3, "same", "same");
         // The run must not finish while the evaluation is outstanding.
         await Assert.ThrowsAsync<TimeoutException>(() => _completion.Task.WaitAsync(Quiet));
 
         string grid = _folder.File("grid.png");
         _evaluator.Reply(new EvaluationCompleted(3, grid, 42.5, "resnet18"));
         var summary = await _completion.Task.WaitAsync(RunTimeout);
+        _nodes[0].ExpectMsg<RunEnded>(e => Assert.Equal("coordinator-tests", e.RunName));
 
         Assert.Equal(0, summary.StartStep);
         Assert.Equal(3, summary.CompletedSteps);
@@ -137,33 +119,45 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(last, summary.LastCheckpoint);
         Assert.Equal(grid, summary.LastGrid);
         Assert.Equal(42.5, summary.LastFrechetDistance);
-        Assert.Equal("resnet18", summary.Extractor);
-        Assert.Equal(Path.Combine(_folder.File("run"), "metrics.jsonl"), summary.MetricsPath);
         Assert.True(File.Exists(summary.LossPlotPath), "the loss plot was not written");
 
         var records = MetricsRecords(summary.MetricsPath);
         var steps = records.Where(r => !r.TryGetProperty("event", out _)).ToList();
         Assert.Equal(new long[] { 1, 2, 3 }, steps.Select(r => r.GetProperty("step").GetInt64()));
         Assert.Equal(new[] { 1.5, 1.4, 1.2 }, steps.Select(r => r.GetProperty("loss").GetDouble()));
-        var checkpoints = Events(records, "checkpoint");
-        Assert.Equal(new[] { earlier, last }, checkpoints.Select(r => r.GetProperty("directory").GetString()));
-        var evaluation = Assert.Single(Events(records, "evaluation"));
-        Assert.Equal(3, evaluation.GetProperty("step").GetInt64());
-        Assert.Equal(grid, evaluation.GetProperty("grid").GetString());
+        Assert.Equal(new[] { earlier, last }, Events(records, "checkpoint").Select(r => r.GetProperty("directory").GetString()));
+        Assert.Single(Events(records, "evaluation"));
         Assert.Single(Events(records, "start"));
         Assert.Single(Events(records, "finish"));
-        Assert.Equal(3 + 2 + 1 + 2, records.Count);
+        Assert.Single(Events(records, "replicas"));
+    }
+
+    [Fact]
+    public async Task Replicas_that_end_with_different_weights_fail_the_run_naming_the_ranks()
+    {
+        Start([2], minWorkers: 2, totalSteps: 1, checkpointEvery: 10);
+        Ready();
+        RunSteps(0, 1.0);
+        SaveCheckpoint(step: 1);
+        _evaluator.ExpectMsg<EvaluateCheckpoint>();
+        _evaluator.Reply(new EvaluationFailed(1, "skipped"));
+
+        FinishReplicas(1, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => _completion.Task.WaitAsync(RunTimeout));
+        Assert.Contains("different weights", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("rank 1 bbbbbbbbbbbb", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_failed_step_fails_the_run_naming_the_rank_the_step_and_the_reason()
     {
-        Start(workers: 2, totalSteps: 4, checkpointEvery: 10);
+        Start([2], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
         Ready();
         RunSteps(0, 1.0);
         ExpectStep(1);
 
-        _workers[1].Send(_coordinator, new StepFailed(1, 1, "OutOfMemoryException: no room for the batch"));
+        _workers[1].Send(_coordinator, new StepFailed(_generation, 1, 1, "OutOfMemoryException: no room for the batch", CollectiveFailure: false));
 
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => _completion.Task.WaitAsync(RunTimeout));
         Assert.Contains("rank 1", failure.Message, StringComparison.Ordinal);
@@ -172,16 +166,132 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task A_failed_checkpoint_fails_the_run_naming_the_step_and_the_reason()
+    public void A_step_failed_on_the_data_plane_re_forms_the_same_group_after_the_grace_and_retries_the_step()
     {
-        Start(workers: 1, totalSteps: 1, checkpointEvery: 10);
+        Start([1, 1], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
         Ready();
         RunSteps(0, 1.0);
-        _workers[0].ExpectMsg<CaptureState>();
-        _workers[0].Send(_coordinator, new StateCaptured(0, 1, TestCheckpoints.Files()));
-        _checkpointer.ExpectMsg<SaveCheckpoint>();
+        ExpectStep(1);
 
-        _checkpointer.Reply(new CheckpointFailed(1, "IOException: disk full"));
+        _workers[0].Send(_coordinator, new StepFailed(_generation, 0, 1, "IOException: connection reset", CollectiveFailure: true));
+
+        var form = ExpectFormGroup();
+        Assert.Equal(2, form.WorldSize);
+        Assert.Equal(1, form.CommittedSteps);
+        JoinAll(form.Generation);
+        ExpectStep(1);
+    }
+
+    [Fact]
+    public void A_lost_node_re_forms_the_group_at_the_last_committed_step_without_it()
+    {
+        Start([1, 1, 1], minWorkers: 3, totalSteps: 6, checkpointEvery: 10);
+        Ready();
+        RunSteps(0, 1.0, 0.9);
+        ExpectStep(2);
+        // Ranks 0 and 2 reduced step 2 but rank 1 did not: the step is not committed.
+        _workers[0].Send(_coordinator, Completed(0, step: 2, loss: 0.8));
+        _workers[2].Send(_coordinator, Completed(2, step: 2, loss: 0.8));
+
+        Sys.Stop(_nodes[1].Ref);
+
+        // Below min_workers now: the run waits until a node is offered again.
+        _nodes[0].ExpectNoMsg(Quiet);
+        var spare = CreateTestProbe("spare");
+        spare.Send(_coordinator, new RegisterTrainerNode(spare.Ref, [CreateTestProbe("spare-worker").Ref], "127.0.0.1:7100"));
+        spare.ExpectMsg<TrainerNodeAccepted>();
+        spare.ExpectMsg<FormGroup>();
+        var form = ExpectFormGroup(nodes: [0, 2]);
+        Assert.Equal(3, form.WorldSize);
+        Assert.Equal(2, form.CommittedSteps);
+        Assert.Equal(0, form.SourceRank);
+        Assert.Equal(new[] { 0, 1, 2 }, form.Nodes.Select(n => n.FirstRank));
+        Assert.Equal(spare.Ref, form.Nodes[2].Node);
+        // The old generation's answers no longer count.
+        _workers[1].Send(_coordinator, Completed(1, step: 2, loss: 0.8));
+        JoinAll(form.Generation, nodes: [0, 2]);
+        spare.Send(_coordinator, new NodeJoinedGroup(form.Generation, spare.Ref));
+        ExpectStep(2, ranks: [0, 2]);
+    }
+
+    [Fact]
+    public void A_node_that_joins_mid_run_enters_at_the_next_step_boundary_and_takes_the_state_of_rank_0()
+    {
+        Start([1, 1], minWorkers: 1, totalSteps: 6, checkpointEvery: 10);
+        Register(0);
+        var first = ExpectFormGroup(nodes: [0]);
+        JoinAll(first.Generation, nodes: [0]);
+        RunSteps(0, [0], 1.0);
+        ExpectStep(1, ranks: [0]);
+
+        Register(1);
+        _nodes[1].ExpectNoMsg(Quiet);
+        _workers[0].Send(_coordinator, Completed(0, step: 1, loss: 0.9));
+
+        var form = ExpectFormGroup(nodes: [0, 1]);
+        Assert.Equal(2, form.CommittedSteps);
+        Assert.Equal(0, form.SourceRank);
+        Assert.Null(form.CheckpointPath);
+        JoinAll(form.Generation, nodes: [0, 1]);
+        ExpectStep(2);
+    }
+
+    [Fact]
+    public void With_fewer_than_min_workers_the_run_waits_then_resumes_when_a_node_joins()
+    {
+        Start([1, 1, 1], minWorkers: 2, totalSteps: 6, checkpointEvery: 10);
+        Register(0);
+        Register(1);
+        var form = ExpectFormGroup(nodes: [0, 1]);
+        JoinAll(form.Generation, nodes: [0, 1]);
+        RunSteps(0, [0, 1], 1.0);
+        ExpectStep(1, ranks: [0, 1]);
+
+        Sys.Stop(_nodes[1].Ref);
+        _nodes[0].ExpectNoMsg(Quiet);
+
+        Register(2);
+        var resumed = ExpectFormGroup(nodes: [0, 2]);
+        Assert.Equal(1, resumed.CommittedSteps);
+        JoinAll(resumed.Generation, nodes: [0, 2]);
+        ExpectStep(1, ranks: [0, 2]);
+    }
+
+    [Fact]
+    public void Resume_forms_the_first_group_from_the_checkpoint()
+    {
+        Start([2], minWorkers: 2, totalSteps: 4, checkpointEvery: 10, startStep: 2, resumePath: "checkpoints/step-00000002");
+        Register(0);
+
+        var form = ExpectFormGroup();
+        Assert.Equal(2, form.CommittedSteps);
+        Assert.Equal("checkpoints/step-00000002", form.CheckpointPath);
+        JoinAll(form.Generation);
+        ExpectStep(2);
+    }
+
+    [Fact]
+    public async Task Resume_at_the_last_step_finishes_without_running_a_step()
+    {
+        Start([1], minWorkers: 1, totalSteps: 4, checkpointEvery: 10, startStep: 4, resumePath: "checkpoints/step-00000004");
+        Ready();
+        FinishReplicas(4, "same");
+
+        var summary = await _completion.Task.WaitAsync(RunTimeout);
+
+        Assert.Equal(4, summary.StartStep);
+        Assert.Equal(4, summary.CompletedSteps);
+    }
+
+    [Fact]
+    public async Task A_failed_checkpoint_fails_the_run_naming_the_step_and_the_reason()
+    {
+        Start([1], minWorkers: 1, totalSteps: 1, checkpointEvery: 10);
+        Ready();
+        RunSteps(0, 1.0);
+        _nodes[0].ExpectMsg<SaveCheckpointAt>();
+
+        _checkpointer.Send(_coordinator, new CheckpointFailed(1, "IOException: disk full"));
 
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => _completion.Task.WaitAsync(RunTimeout));
         Assert.Contains("step 1", failure.Message, StringComparison.Ordinal);
@@ -189,64 +299,9 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Resume_restores_every_worker_before_starting_at_the_checkpoint_step()
-    {
-        var checkpoint = SavedCheckpoint(step: 2);
-        Start(workers: 2, totalSteps: 4, checkpointEvery: 10, startStep: 2, resume: checkpoint);
-        Ready();
-
-        foreach (var worker in _workers)
-        {
-            Assert.Same(checkpoint, worker.ExpectMsg<RestoreState>().Checkpoint);
-        }
-        _workers[1].Send(_coordinator, new StateRestored(1, 2));
-        _workers[0].ExpectNoMsg(Quiet);
-        _workers[1].ExpectNoMsg(TimeSpan.Zero);
-
-        _workers[0].Send(_coordinator, new StateRestored(0, 2));
-        ExpectStep(2);
-    }
-
-    [Fact]
-    public async Task Resume_at_the_last_step_finishes_without_running_a_step()
-    {
-        var checkpoint = SavedCheckpoint(step: 4);
-        Start(workers: 1, totalSteps: 4, checkpointEvery: 10, startStep: 4, resume: checkpoint);
-        Ready();
-        _workers[0].ExpectMsg<RestoreState>();
-        _workers[0].Send(_coordinator, new StateRestored(0, 4));
-
-        var summary = await _completion.Task.WaitAsync(RunTimeout);
-
-        Assert.Equal(4, summary.StartStep);
-        Assert.Equal(4, summary.CompletedSteps);
-        _workers[0].ExpectNoMsg(TimeSpan.Zero);
-    }
-
-    [Fact]
-    public async Task A_failed_evaluation_still_lets_the_run_finish()
-    {
-        Start(workers: 1, totalSteps: 1, checkpointEvery: 10);
-        Ready();
-        RunSteps(0, 2.0);
-        _workers[0].ExpectMsg<CaptureState>(c => Assert.Equal(1, c.Step));
-        string last = SaveCheckpoint(step: 1);
-        _evaluator.ExpectMsg<EvaluateCheckpoint>(e => Assert.Equal(1, e.Step));
-
-        _evaluator.Reply(new EvaluationFailed(1, "no held-out images"));
-        var summary = await _completion.Task.WaitAsync(RunTimeout);
-
-        Assert.Equal(last, summary.LastCheckpoint);
-        Assert.Null(summary.LastGrid);
-        Assert.Null(summary.LastFrechetDistance);
-        var failed = Assert.Single(Events(MetricsRecords(summary.MetricsPath), "evaluation_failed"));
-        Assert.Equal("no held-out images", failed.GetProperty("reason").GetString());
-    }
-
-    [Fact]
     public void Duplicate_and_stale_step_answers_are_ignored()
     {
-        Start(workers: 2, totalSteps: 4, checkpointEvery: 10);
+        Start([2], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
         Ready();
         ExpectStep(0);
 
@@ -257,9 +312,10 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         _workers[1].Send(_coordinator, Completed(1, step: 0, loss: 1.0));
         ExpectStep(1);
 
-        // A late answer for step 0 and an early one for step 3 do not count for step 1.
+        // A late answer for step 0, an early one for step 3 and one of another generation do not count for step 1.
         _workers[0].Send(_coordinator, Completed(0, step: 0, loss: 1.0));
         _workers[0].Send(_coordinator, Completed(0, step: 3, loss: 1.0));
+        _workers[0].Send(_coordinator, new StepCompleted(_generation + 7, 0, Outcome(1, 0.9), ["k"]));
         _workers[1].Send(_coordinator, Completed(1, step: 1, loss: 0.9));
         _workers[1].ExpectNoMsg(Quiet);
         _workers[0].Send(_coordinator, Completed(0, step: 1, loss: 0.9));
@@ -267,27 +323,23 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Answers_from_unknown_ranks_and_late_announcements_do_not_count()
+    public void Committed_steps_write_every_consumed_sample_key_once()
     {
-        Start(workers: 2, totalSteps: 4, checkpointEvery: 10);
+        Start([2], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
         Ready();
-        ExpectStep(0);
+        RunSteps(0, 1.0, 0.9);
+        ExpectStep(2);
 
-        var stranger = CreateTestProbe("stranger");
-        stranger.Send(_coordinator, new WorkerReady(5, 2));
-        stranger.Send(_coordinator, Completed(5, step: 0, loss: 1.0));
-        _workers[0].Send(_coordinator, Completed(0, step: 0, loss: 1.0));
-        _workers[0].ExpectNoMsg(Quiet);
-        stranger.ExpectNoMsg(TimeSpan.Zero);
-
-        _workers[1].Send(_coordinator, Completed(1, step: 0, loss: 1.0));
-        ExpectStep(1);
+        var lines = ReadShared(Path.Combine(_folder.File("run"), "consumed-samples.tsv"));
+        Assert.Equal(
+            new[] { "0\t0\tkey-0-0", "0\t1\tkey-0-1", "1\t0\tkey-1-0", "1\t1\tkey-1-1" },
+            lines);
     }
 
     [Fact]
     public async Task A_crash_inside_the_coordinator_fails_the_run_instead_of_restarting_it_empty()
     {
-        Start(workers: 1, totalSteps: 2, checkpointEvery: 10);
+        Start([1], minWorkers: 1, totalSteps: 2, checkpointEvery: 10);
         Ready();
         ExpectStep(0);
 
@@ -309,87 +361,130 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    private void Start(int workers, long totalSteps, int checkpointEvery, long startStep = 0, LoadedCheckpoint? resume = null)
+    /// <summary>Nodes with the given worker counts (global ranks in node order); nothing registers yet.</summary>
+    private void Start(int[] workersPerNode, int minWorkers, long totalSteps, int checkpointEvery, long startStep = 0, string? resumePath = null)
     {
-        var spec = new RunSpec
-        {
-            Run = new RunSection { Name = "coordinator-tests", Seed = 9 },
-            Train = new TrainSection { GlobalBatch = GlobalBatch, MicroBatch = 4, Steps = (int)totalSteps },
-        };
         var schedule = new RunSchedule(startStep, totalSteps, new CheckpointSection { EverySteps = checkpointEvery }, new EvalSection { EverySteps = 0, Prompts = ["a red circle above a blue square"] });
         var settings = new RunCoordinatorSettings(
-            workers, schedule, resume, new CheckpointContentFactory(spec, SpecText, StepsPerEpoch), _journal,
-            _checkpointer.Ref, _evaluator.Ref, _completion);
-        _workers = Enumerable.Range(0, workers).Select(rank => CreateTestProbe($"worker-{rank}")).ToArray();
+            "coordinator-tests", minWorkers, MaxWorkers: 64, schedule, resumePath, _journal, _evaluator.Ref, _completion,
+            FormationTimeout: TimeSpan.FromSeconds(30), FailureGrace: TimeSpan.FromMilliseconds(300));
+        _nodes = Enumerable.Range(0, workersPerNode.Length).Select(n => CreateTestProbe($"node-{n}")).ToArray();
+        _nodeOfRank = workersPerNode.SelectMany((count, node) => Enumerable.Repeat(node, count)).ToArray();
+        _workers = Enumerable.Range(0, _nodeOfRank.Length).Select(rank => CreateTestProbe($"worker-{rank}")).ToArray();
         _coordinator = Sys.ActorOf(RunCoordinatorActor.Props(settings), "run-coordinator");
     }
 
+    private void Register(int node)
+    {
+        var workers = Enumerable.Range(0, _workers.Length).Where(r => _nodeOfRank[r] == node).Select(r => _workers[r].Ref).ToList();
+        _nodes[node].Send(_coordinator, new RegisterTrainerNode(_nodes[node].Ref, workers, $"127.0.0.1:{7000 + node}"));
+        _nodes[node].ExpectMsg<TrainerNodeAccepted>();
+    }
+
+    /// <summary>Every node registers, the first group forms and every node joins it.</summary>
     private void Ready()
     {
-        for (int rank = 0; rank < _workers.Length; rank++)
+        for (int node = 0; node < _nodes.Length; node++)
         {
-            _workers[rank].Send(_coordinator, new WorkerReady(rank, _workers.Length));
+            Register(node);
         }
+        JoinAll(ExpectFormGroup().Generation);
     }
 
-    private void ExpectStep(long step)
+    private FormGroup ExpectFormGroup(int[]? nodes = null)
     {
-        foreach (var worker in _workers)
+        FormGroup? form = null;
+        foreach (int node in nodes ?? Enumerable.Range(0, _nodes.Length).ToArray())
         {
-            worker.ExpectMsg<RunStep>(s => Assert.Equal(step, s.Step));
+            form = _nodes[node].ExpectMsg<FormGroup>();
         }
+        _generation = form!.Generation;
+        return form;
     }
 
-    private void Answer(long step, double loss)
+    private void JoinAll(long generation, int[]? nodes = null)
     {
-        for (int rank = 0; rank < _workers.Length; rank++)
+        foreach (int node in nodes ?? Enumerable.Range(0, _nodes.Length).ToArray())
         {
-            _workers[rank].Send(_coordinator, Completed(rank, step, loss));
+            _nodes[node].Send(_coordinator, new NodeJoinedGroup(generation, _nodes[node].Ref));
         }
     }
 
-    /// <summary>Expects and answers consecutive steps from <paramref name="firstStep"/>, one loss each.</summary>
-    private void RunSteps(long firstStep, params double[] losses)
+    private void ExpectStep(long step, int[]? ranks = null)
+    {
+        foreach (int rank in ranks ?? Enumerable.Range(0, _workers.Length).ToArray())
+        {
+            _workers[rank].ExpectMsg<RunStep>(s =>
+            {
+                Assert.Equal(step, s.Step);
+                Assert.Equal(_generation, s.Generation);
+            });
+        }
+    }
+
+    private void Answer(long step, double loss, int[]? ranks = null)
+    {
+        var workers = ranks ?? Enumerable.Range(0, _workers.Length).ToArray();
+        for (int rank = 0; rank < workers.Length; rank++)
+        {
+            _workers[workers[rank]].Send(_coordinator, Completed(rank, step, loss));
+        }
+    }
+
+    /// <summary>Expects and answers consecutive steps from <paramref name="firstStep"/>, one loss each, on every rank.</summary>
+    private void RunSteps(long firstStep, params double[] losses) => RunSteps(firstStep, null, losses);
+
+    private void RunSteps(long firstStep, int[]? ranks, params double[] losses)
     {
         for (int i = 0; i < losses.Length; i++)
         {
-            ExpectStep(firstStep + i);
-            Answer(firstStep + i, losses[i]);
+            ExpectStep(firstStep + i, ranks);
+            Answer(firstStep + i, losses[i], ranks);
         }
     }
 
-    /// <summary>Rank 0 hands over its state; the checkpointer probe answers that it was saved.</summary>
+    /// <summary>The node of rank 0 is asked for a checkpoint; its checkpointer answers that it was saved.</summary>
     private string SaveCheckpoint(long step)
     {
-        _workers[0].Send(_coordinator, new StateCaptured(0, step, TestCheckpoints.Files()));
-        _checkpointer.ExpectMsg<SaveCheckpoint>(s => Assert.Equal(step, s.Content.Step));
+        _nodes[_nodeOfRank[0]].ExpectMsg<SaveCheckpointAt>(s => Assert.Equal(step, s.Step));
         string directory = Path.Combine(_folder.Path, "checkpoints", CheckpointStore.FolderName(step));
-        _checkpointer.Reply(new CheckpointSaved(step, directory, 0.01));
+        _checkpointer.Send(_coordinator, new CheckpointSaved(step, directory, 0.01));
         return directory;
     }
 
-    private LoadedCheckpoint SavedCheckpoint(long step)
+    private void FinishReplicas(long steps, params string[] fingerprints)
     {
-        var store = new CheckpointStore(_folder.File("saved"));
-        var info = store.Save(TestCheckpoints.Content(step));
-        return CheckpointStore.LoadFolder(info.Path);
+        for (int rank = 0; rank < _workers.Length; rank++)
+        {
+            _workers[rank].ExpectMsg<FinishRun>(f => Assert.Equal(steps, f.Steps));
+            _workers[rank].Send(_coordinator, new ReplicaFinished(rank, steps, fingerprints[rank]));
+        }
     }
 
-    private static StepCompleted Completed(int rank, long step, double loss) =>
-        new(rank, new StepOutcome(step, loss, GlobalBatch, GlobalBatch / 2, GradNorm: 0.5, 0.1, 0.01, 0.11));
+    private StepCompleted Completed(int rank, long step, double loss) =>
+        new(_generation, rank, Outcome(step, loss), [$"key-{step}-{rank}"]);
 
-    private static List<JsonElement> MetricsRecords(string path)
+    private static StepOutcome Outcome(long step, double loss) =>
+        new(step, loss, GlobalBatch, GlobalBatch / 2, GradNorm: 0.5, 0.1, 0.01, 0.11);
+
+    private static List<string> ReadShared(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
-        var records = new List<JsonElement>();
+        var lines = new List<string>();
         while (reader.ReadLine() is { } line)
         {
-            using var document = JsonDocument.Parse(line);
-            records.Add(document.RootElement.Clone());
+            lines.Add(line);
         }
-        return records;
+        return lines;
     }
+
+    private static List<JsonElement> MetricsRecords(string path) =>
+        ReadShared(path).Select(line =>
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.Clone();
+        }).ToList();
 
     private static List<JsonElement> Events(List<JsonElement> records, string name) =>
         records.Where(r => r.TryGetProperty("event", out var e) && e.GetString() == name).ToList();

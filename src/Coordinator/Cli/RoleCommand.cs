@@ -1,0 +1,68 @@
+using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Coordinator.Hosting;
+using Orchestrator.Coordinator.Telemetry;
+
+namespace Orchestrator.Coordinator.Cli;
+
+/// <summary>
+/// `orchestrator coordinator|trainer --config run.yaml`: one role of a run that spans processes; each joins
+/// the cluster through the spec's seed nodes (docs/cluster.md).
+/// </summary>
+public static class RoleCommand
+{
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port" };
+
+    /// <summary>
+    /// The run coordinator (singleton) and the evaluator. Without --resume it continues from the newest good
+    /// checkpoint when there is one, so a restarted coordinator picks the run up where it was saved.
+    /// </summary>
+    public static async Task<int> CoordinatorAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        var (spec, _, source) = TrainCommand.LoadSpec(command);
+        spec = WithPorts(spec, command);
+        if (spec.Data.Synthetic is { } synthetic)
+        {
+            await ShardsCommand.MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
+        }
+        var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
+        var resume = TrainCommand.Resume(command, spec, fallback: "auto");
+        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, spec.Cluster.MinWorkers, spec.Cluster.MaxWorkers, cancellationToken);
+        var summary = await TrainCommand.RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer: null), coordinator.Completion.Task, cancellationToken);
+        TrainCommand.PrintSummary(summary, data.Skips);
+        return 0;
+    }
+
+    /// <summary>A trainer node: cluster.workers_per_node workers. Ends when the run ends, or with 1 when the cluster downs this node.</summary>
+    public static async Task<int> TrainerAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        var (spec, specText, source) = TrainCommand.LoadSpec(command);
+        spec = WithPorts(spec, command);
+        var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
+        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        using var trainer = TrainerProcess.Create(data, specText);
+        var host = RunHost.Build(spec, coordinator: null, trainer.Part);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var ended = Task.WhenAny(
+            trainer.Part.RunEnded.Task.ContinueWith(t => (string?)t.Result, TaskScheduler.Default),
+            system.WhenTerminated.ContinueWith(_ => (string?)null, TaskScheduler.Default)).Unwrap();
+        string? run = await TrainCommand.RunHostAsync(host, ended, cancellationToken);
+        if (run is null)
+        {
+            await System.Console.Error.WriteLineAsync("error: this trainer node left the cluster (downed or shut down) before the run ended");
+            return 1;
+        }
+        System.Console.WriteLine($"run '{run}' ended");
+        return 0;
+    }
+
+    private static Core.RunSpec.RunSpec WithPorts(Core.RunSpec.RunSpec spec, CommandLine command) => spec with
+    {
+        Cluster = spec.Cluster with
+        {
+            Port = command.PortNumber("port") ?? spec.Cluster.Port,
+            DataPlanePort = command.PortNumber("data-plane-port") ?? spec.Cluster.DataPlanePort,
+        },
+    };
+}
