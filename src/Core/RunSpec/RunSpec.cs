@@ -42,6 +42,21 @@ public sealed record DataSection
     public int VocabularySize { get; init; } = 1024;
     /// <summary>When set, `train` writes this synthetic dataset first if its shards are not there yet.</summary>
     public SyntheticDataSection? Synthetic { get; init; }
+    /// <summary>How a clip is cut from each video row; set for video runs, absent for image runs.</summary>
+    public ClipSection? Clip { get; init; }
+}
+
+/// <summary>The clip sampler of video rows: how many frames, how far apart, and what to do with short videos.</summary>
+public sealed record ClipSection
+{
+    /// <summary>Frames per clip (the F of a (C, F, H, W) sample).</summary>
+    public int Frames { get; init; } = 16;
+    /// <summary>Source frames between two clip frames; used when fps is 0.</summary>
+    public int Stride { get; init; } = 1;
+    /// <summary>Target frame rate: when above 0 the stride is the source fps over this, per video; 0 uses stride.</summary>
+    public double Fps { get; init; }
+    /// <summary>A video shorter than a clip is padded by repeating its last frame (true) or skipped (false).</summary>
+    public bool Pad { get; init; } = true;
 }
 
 /// <summary>One dataset: a folder or glob of Parquet shards in a known layout.</summary>
@@ -75,6 +90,17 @@ public sealed record SyntheticDataSection
     public int RowGroupSize { get; init; } = 128;
     public int ImageSize { get; init; } = 64;
     public long Seed { get; init; } = 1;
+    /// <summary>When set, the rows are caption-video clips (mp4 in video2dataset's layout) instead of images.</summary>
+    public SyntheticVideoSection? Video { get; init; }
+}
+
+/// <summary>The clips of the synthetic caption-video dataset (`orchestrator shards make --video`).</summary>
+public sealed record SyntheticVideoSection
+{
+    /// <summary>Frames per synthetic video.</summary>
+    public int Frames { get; init; } = 16;
+    /// <summary>Frame rate written into the mp4.</summary>
+    public int Fps { get; init; } = 8;
 }
 
 /// <summary>What network is trained.</summary>

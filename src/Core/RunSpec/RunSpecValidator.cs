@@ -77,6 +77,18 @@ public static class RunSpecValidator
             }
 
             AtLeast(e, "data.synthetic.image_size", s.ImageSize, 8);
+            if (s.Video is { } v)
+            {
+                Between(e, "data.synthetic.video.frames", v.Frames, 1, 1024);
+                Between(e, "data.synthetic.video.fps", v.Fps, 1, 240);
+            }
+        }
+
+        if (data.Clip is { } clip)
+        {
+            Between(e, "data.clip.frames", clip.Frames, 1, 1024);
+            Between(e, "data.clip.stride", clip.Stride, 1, 1024);
+            Interval(e, "data.clip.fps", clip.Fps, 0, 1000, maxInclusive: true);
         }
     }
 
