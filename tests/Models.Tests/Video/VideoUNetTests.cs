@@ -2,6 +2,7 @@ using Orchestrator.Core.Safetensors;
 using Orchestrator.Models.Diffusion;
 using Orchestrator.Models.Networks;
 using Orchestrator.Models.Networks.Video;
+using Orchestrator.Models.Sampling;
 using Orchestrator.Models.State;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -230,6 +231,24 @@ public sealed class VideoUNetTests
         using var after = video.call(clips, t, tokens);
 
         Assert.False(after.allclose(before, rtol: 0, atol: Tolerance), "the learned bias is used");
+    }
+
+    [Fact]
+    public void Ddim_draws_clips_from_a_video_model_and_each_sample_alone_is_the_same()
+    {
+        using var image = TinyModel.CreateNonZero(seed: 1);
+        using var video = TinyVideoModel.FromImage(image);
+        TinyVideoModel.RandomizeTemporal(video, seed: 3);
+        var sampler = new DdimSampler(NoiseSchedule.Linear(1000), eta: 0);
+        using var pair = TinyModel.Tokens([1, 5], [1, 6]);
+        var shape = (Channels: 3, Frames: 4, Height: TinyModel.ImageSize, Width: TinyModel.ImageSize);
+
+        using var clips = sampler.Sample(video, pair, TinyModel.EmptyCaption, [10, 20], shape, 2.0, 3);
+        using var second = sampler.Sample(video, pair[1..2], TinyModel.EmptyCaption, [20], shape, 2.0, 3);
+
+        Assert.Equal([2L, 3, 4, TinyModel.ImageSize, TinyModel.ImageSize], clips.shape);
+        Assert.True(clips.isfinite().all().item<bool>());
+        Assert.True(clips[1..2].allclose(second, rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]
