@@ -123,10 +123,10 @@ public sealed class ConditionalUNet2DTests
     public void Factory_rejects_an_unknown_kind_naming_the_value()
     {
         var error = Assert.Throws<ArgumentException>(
-            () => ModelFactory.Create(TinyModel.Section("video-unet"), 32, 6, 8));
+            () => ModelFactory.Create(TinyModel.Section("unet3d"), 32, 6, 8));
 
         Assert.Contains("model.kind", error.Message, StringComparison.Ordinal);
-        Assert.Contains("video-unet", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unet3d", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

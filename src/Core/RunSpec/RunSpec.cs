@@ -116,6 +116,10 @@ public sealed record ModelSection
     public int ResBlocksPerLevel { get; init; } = 1;
     public int AttentionHeads { get; init; } = 4;
     public TextEncoderSection TextEncoder { get; init; } = new();
+    /// <summary>video-unet: heads of the attention over frames; 0 takes attention_heads.</summary>
+    public int TemporalAttentionHeads { get; init; }
+    /// <summary>video-unet: frame offsets up to this far apart get their own learned attention bias; farther ones share the last.</summary>
+    public int MaxFrameDistance { get; init; } = 16;
 }
 
 /// <summary>The small caption encoder trained with the denoiser.</summary>

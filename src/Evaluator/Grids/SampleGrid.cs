@@ -78,7 +78,7 @@ public static class SampleGrid
     }
 
     /// <summary>(n, 3, H, W) or (n, 3, F, H, W) in [-1, 1] as (n, F, H, W, 3) bytes on the CPU.</summary>
-    private static Tensor AsFrameStrips(Tensor images)
+    internal static Tensor AsFrameStrips(Tensor images)
     {
         var shape = images.shape;
         bool isImage = images.dim() == 4 && shape[1] == 3;

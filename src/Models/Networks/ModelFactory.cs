@@ -1,4 +1,5 @@
 using Orchestrator.Core.RunSpec;
+using Orchestrator.Models.Networks.Video;
 
 namespace Orchestrator.Models.Networks;
 
@@ -16,14 +17,19 @@ public static class ModelFactory
     public static DiffusionModel Create(ModelSection model, int vocabularySize, int maxTokens, int imageSize)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.Kind != "unet2d")
+        switch (model.Kind)
         {
-            throw new ArgumentException(
-                $"model.kind: '{model.Kind}' is not a known model; expected 'unet2d'.", nameof(model));
+            case "unet2d":
+                Check(model, vocabularySize, maxTokens, imageSize);
+                return new ConditionalUNet2D(model, vocabularySize, maxTokens, imageSize);
+            case "video-unet":
+                Check(model, vocabularySize, maxTokens, imageSize);
+                CheckTemporal(model);
+                return new VideoUNet(model, vocabularySize, maxTokens, imageSize);
+            default:
+                throw new ArgumentException(
+                    $"model.kind: '{model.Kind}' is not a known model; expected 'unet2d' or 'video-unet'.", nameof(model));
         }
-
-        Check(model, vocabularySize, maxTokens, imageSize);
-        return new ConditionalUNet2D(model, vocabularySize, maxTokens, imageSize);
     }
 
     private static void Check(ModelSection model, int vocabularySize, int maxTokens, int imageSize)
@@ -65,6 +71,22 @@ public static class ModelFactory
         Require(text.Layers >= 0, $"model.text_encoder.layers: expected 0 or more, got {text.Layers}.");
         Require(text.Heads >= 1 && text.Width % text.Heads == 0,
             $"model.text_encoder.heads: expected a divisor of model.text_encoder.width {text.Width}, got {text.Heads}.");
+    }
+
+    /// <summary>The video UNet puts a temporal attention in every block, so its heads must divide every level's width.</summary>
+    private static void CheckTemporal(ModelSection model)
+    {
+        Require(model.TemporalAttentionHeads >= 0,
+            $"model.temporal_attention_heads: expected 0 (take attention_heads) or more, got {model.TemporalAttentionHeads}.");
+        var heads = model.TemporalAttentionHeads == 0 ? model.AttentionHeads : model.TemporalAttentionHeads;
+        foreach (var channels in model.ChannelMultipliers.Select(m => (long)model.BaseChannels * m))
+        {
+            Require(heads >= 1 && channels % heads == 0,
+                $"model.temporal_attention_heads: expected a divisor of every level's width (here {channels}), got {heads}.");
+        }
+
+        Require(model.MaxFrameDistance >= 1,
+            $"model.max_frame_distance: expected at least 1, got {model.MaxFrameDistance}.");
     }
 
     private static void Require(bool condition, string message)
