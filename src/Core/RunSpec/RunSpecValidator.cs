@@ -92,6 +92,21 @@ public static class RunSpecValidator
             NotBlank(e, at + ".columns.caption", source.Columns.Caption);
             NotBlank(e, at + ".columns.image", source.Columns.Image);
             Positive(e, at + ".weight", source.Weight);
+            var filters = source.Filters;
+            if (filters.MinWidth is { } minWidth)
+            {
+                AtLeast(e, at + ".filters.min_width", minWidth, 1);
+            }
+
+            if (filters.MinHeight is { } minHeight)
+            {
+                AtLeast(e, at + ".filters.min_height", minHeight, 1);
+            }
+
+            if (filters.Status is { } status)
+            {
+                NotBlank(e, at + ".filters.status", status);
+            }
         }
     }
 
