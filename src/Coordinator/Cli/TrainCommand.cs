@@ -41,6 +41,7 @@ public static class TrainCommand
 
         torch.set_num_threads(spec.Train.IntraOpThreads);
         var device = TrainingDevice.Resolve(spec.Train.Device);
+        ShardCatalog.CheckDisjoint(spec.Data.Train, spec.Data.Validation);
         var catalog = await ShardCatalog.OpenAsync(spec.Data.Train, cancellationToken);
         if (catalog.TotalRows < spec.Train.GlobalBatch)
         {
@@ -48,7 +49,7 @@ public static class TrainCommand
                 $"{source}: train.global_batch: larger than the training data, got {spec.Train.GlobalBatch}; " +
                 $"expected at most the {catalog.TotalRows} rows of data.train ({string.Join(", ", spec.Data.Train.Select(d => d.Shards))})"]);
         }
-        var plan = new SamplePlan(catalog.TotalRows, spec.Train.GlobalBatch, spec.Run.Seed, catalog.LargestRowGroupRows);
+        var plan = SamplePlan.For(catalog, spec.Train.GlobalBatch, spec.Run.Seed);
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
         var skips = new SkipCounter(message => System.Console.WriteLine($"skip: {message}"));
         var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, skips);
