@@ -13,13 +13,14 @@ namespace Orchestrator.DataLoader.Sampling;
 /// other step. The positions of a step are dealt to the datasets by a seeded shuffle of the quota
 /// labels. Dataset d's cursor at step s, the number of its samples taken by steps 0..s-1, is
 /// sum over t &lt; s of q_d(t): O(s * datasets) to compute from scratch, kept for the last step asked
-/// so that consecutive steps cost O(datasets). A single dataset takes every position: its cursor is s*B.
+/// so that consecutive steps cost O(datasets), and saved every 4096 steps so that going back costs little. A single dataset takes every position: its cursor is s*B.
 /// </remarks>
 internal sealed class DatasetMix
 {
     private const ulong QuotaStream = 0x51A7;
     private const ulong LabelStream = 0x1ABE;
     private const int CachedSteps = 4;
+    private const long CheckpointEvery = 4096;
 
     private readonly ulong _seed;
     private readonly int _globalBatch;
@@ -30,6 +31,9 @@ internal sealed class DatasetMix
     private readonly LinkedList<(long Step, StepLayout Layout)> _layouts = new();
     private long _cursorStep;
     private long[] _cursors;
+
+    // _checkpoints[k]: the cursors at step k*CheckpointEvery, saved as the walk passes them.
+    private readonly List<long[]> _checkpoints = [];
 
     public DatasetMix(IReadOnlyList<double> weights, int globalBatch, ulong seed)
     {
@@ -56,6 +60,7 @@ internal sealed class DatasetMix
         }
 
         _cursors = new long[d];
+        _checkpoints.Add(new long[d]);
     }
 
     public int DatasetCount => _floors.Length;
@@ -143,8 +148,10 @@ internal sealed class DatasetMix
     {
         if (step < _cursorStep)
         {
-            _cursorStep = 0;
-            Array.Clear(_cursors);
+            // Back from the nearest saved cursors at or before the step, not from step 0.
+            int saved = (int)Math.Min(step / CheckpointEvery, _checkpoints.Count - 1);
+            _cursorStep = saved * CheckpointEvery;
+            _cursors = (long[])_checkpoints[saved].Clone();
         }
 
         for (; _cursorStep < step; _cursorStep++)
@@ -153,6 +160,11 @@ internal sealed class DatasetMix
             for (int d = 0; d < quotas.Length; d++)
             {
                 _cursors[d] += quotas[d];
+            }
+
+            if ((_cursorStep + 1) % CheckpointEvery == 0 && (_cursorStep + 1) / CheckpointEvery == _checkpoints.Count)
+            {
+                _checkpoints.Add((long[])_cursors.Clone());
             }
         }
 

@@ -21,8 +21,8 @@ namespace Orchestrator.DataLoader.Sampling;
 /// attempt 1, 2, ...: a row of the same dataset (so the mix keeps its weights) drawn from a seeded
 /// stream of (seed, epoch, sample index, attempt); the first <see cref="NearbyAttempts"/> draws stay
 /// within the block of the planned row (same row group: no extra read), the later ones anywhere in
-/// the dataset (a whole unreadable row group cannot exhaust them). A replacement may repeat a row
-/// already read this epoch.
+/// the dataset (a whole unreadable row group cannot exhaust them). A replacement is a usable row
+/// that is also read at its own planned position, so it is read twice in its epoch.
 /// </remarks>
 public sealed class SamplePlan
 {

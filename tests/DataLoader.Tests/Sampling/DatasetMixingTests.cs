@@ -90,6 +90,17 @@ public sealed class DatasetMixingTests
     }
 
     [Fact]
+    public void Going_back_across_saved_cursors_gives_what_a_fresh_plan_gives()
+    {
+        SamplePlan plan = TwoDatasets();
+        foreach (int step in new[] { 9000, 4096, 4095, 8191, 8192, 12, 9001 })
+        {
+            SamplePlan fresh = TwoDatasets();
+            Assert.Equal(Enumerable.Range(0, 32).Select(p => fresh.RowAt(step, p)), Enumerable.Range(0, 32).Select(p => plan.RowAt(step, p)));
+        }
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_mix_and_another_seed_another()
     {
         long[] Rows(SamplePlan plan) => [.. Enumerable.Range(0, 40).SelectMany(s => Enumerable.Range(0, 32).Select(p => plan.RowAt(s, p)))];
