@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Orchestrator.Core.Telemetry;
 using Orchestrator.DataLoader.Batching;
@@ -98,7 +99,8 @@ public sealed class BatchPrefetcher : IAsyncDisposable
         }
         catch (ChannelClosedException e) when (e.InnerException is not null)
         {
-            throw e.InnerException;
+            ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
         }
     }
 
@@ -147,8 +149,9 @@ public sealed class BatchPrefetcher : IAsyncDisposable
 
             channel.Writer.TryComplete();
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            // Any failure but our own stop reaches the trainer; nothing may leave it waiting.
             channel.Writer.TryComplete(e);
         }
     }

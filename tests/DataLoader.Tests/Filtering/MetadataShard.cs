@@ -4,9 +4,6 @@ using Parquet.Schema;
 
 namespace Orchestrator.DataLoader.Tests.Filtering;
 
-/// <summary>A numeric metadata column of a test shard: its Parquet type (int, long, float, double), nullability and values.</summary>
-internal sealed record MetadataColumn(string Name, Type Type, bool Nullable, double?[] Values);
-
 /// <summary>Writes shards in other layouts than ShardWriter's: any caption column name, LAION score columns of any numeric type.</summary>
 internal static class MetadataShard
 {
