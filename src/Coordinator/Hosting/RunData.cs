@@ -38,6 +38,7 @@ public sealed class RunData
     public static async Task<RunData> OpenAsync(RunSpec spec, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ShardCatalog.CheckDisjoint(spec.Data.Train, spec.Data.Validation);
         var catalog = await ShardCatalog.OpenAsync(spec.Data.Train, cancellationToken);
         if (catalog.TotalRows < spec.Train.GlobalBatch)
         {
@@ -45,7 +46,7 @@ public sealed class RunData
                 $"{source}: train.global_batch: larger than the training data, got {spec.Train.GlobalBatch}; " +
                 $"expected at most the {catalog.TotalRows} rows of data.train ({string.Join(", ", spec.Data.Train.Select(d => d.Shards))})"]);
         }
-        var plan = new SamplePlan(catalog.TotalRows, spec.Train.GlobalBatch, spec.Run.Seed, catalog.LargestRowGroupRows);
+        var plan = SamplePlan.For(catalog, spec.Train.GlobalBatch, spec.Run.Seed);
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
         var skips = new SkipCounter(message => System.Console.WriteLine($"skip: {message}"));
         var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, skips);

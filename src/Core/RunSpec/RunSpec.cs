@@ -66,15 +66,51 @@ public sealed record DatasetSource
     public string Shards { get; init; } = "";
     public string Layout { get; init; } = "img2dataset";
     public ColumnMap Columns { get; init; } = new();
+    /// <summary>Share of the training samples drawn from this dataset, relative to the other datasets' weights.</summary>
     public double Weight { get; init; } = 1.0;
+    /// <summary>Rows kept only when their metadata pass every filter set here (checked before decoding).</summary>
+    public DatasetFilters Filters { get; init; } = new();
 }
 
-/// <summary>Column names of a shard layout; defaults fit img2dataset's parquet output.</summary>
+/// <summary>
+/// Column names of a shard layout; defaults fit img2dataset's parquet output, with LAION's metadata
+/// names for the LAION scores. When the caption column is absent, `txt` and then LAION's `TEXT` are tried.
+/// </summary>
 public sealed record ColumnMap
 {
     public string Key { get; init; } = "key";
     public string Caption { get; init; } = "caption";
     public string Image { get; init; } = "jpg";
+    public string Url { get; init; } = "url";
+    public string Width { get; init; } = "width";
+    public string Height { get; init; } = "height";
+    public string OriginalWidth { get; init; } = "original_width";
+    public string OriginalHeight { get; init; } = "original_height";
+    public string Status { get; init; } = "status";
+    public string ErrorMessage { get; init; } = "error_message";
+    public string Sha256 { get; init; } = "sha256";
+    /// <summary>LAION's CLIP image-text cosine similarity.</summary>
+    public string Similarity { get; init; } = "similarity";
+    /// <summary>LAION's probability that the image is unsafe.</summary>
+    public string Punsafe { get; init; } = "punsafe";
+    /// <summary>LAION's probability that the image carries a watermark.</summary>
+    public string Pwatermark { get; init; } = "pwatermark";
+    /// <summary>LAION-Aesthetics' predicted aesthetic score (about 1-10).</summary>
+    public string AestheticScore { get; init; } = "AESTHETIC_SCORE";
+}
+
+/// <summary>Metadata filters of one dataset; a filter left out (null) is off.</summary>
+public sealed record DatasetFilters
+{
+    /// <summary>Smallest stored width (columns.width) kept, in pixels.</summary>
+    public int? MinWidth { get; init; }
+    public int? MinHeight { get; init; }
+    /// <summary>The only status (columns.status) kept, such as success.</summary>
+    public string? Status { get; init; }
+    public double? MinSimilarity { get; init; }
+    public double? MaxPunsafe { get; init; }
+    public double? MaxPwatermark { get; init; }
+    public double? MinAesthetic { get; init; }
 }
 
 /// <summary>The deterministic synthetic caption-image dataset of `orchestrator shards make`.</summary>

@@ -135,7 +135,8 @@ internal sealed class RunSpecBinder
             return BindSection(node, type, path);
         }
 
-        return BindScalar(node, type, path);
+        // int? and double? keys (optional filters) take the scalar rules of int and double.
+        return BindScalar(node, Nullable.GetUnderlyingType(type) ?? type, path);
     }
 
     private object BindList(YamlNode node, Type type, string path)

@@ -104,12 +104,27 @@ public static class RunSpecValidator
             NotBlank(e, at + ".columns.caption", source.Columns.Caption);
             NotBlank(e, at + ".columns.image", source.Columns.Image);
             Positive(e, at + ".weight", source.Weight);
+            var filters = source.Filters;
+            if (filters.MinWidth is { } minWidth)
+            {
+                AtLeast(e, at + ".filters.min_width", minWidth, 1);
+            }
+
+            if (filters.MinHeight is { } minHeight)
+            {
+                AtLeast(e, at + ".filters.min_height", minHeight, 1);
+            }
+
+            if (filters.Status is { } status)
+            {
+                NotBlank(e, at + ".filters.status", status);
+            }
         }
     }
 
     private static void CheckModel(ModelSection model, int imageSize, RunSpecErrors e)
     {
-        OneOf(e, "model.kind", model.Kind, "unet2d");
+        OneOf(e, "model.kind", model.Kind, "unet2d", "video-unet");
         AtLeast(e, "model.in_channels", model.InChannels, 1);
         var headsOk = AtLeast(e, "model.attention_heads", model.AttentionHeads, 1);
         if (AtLeast(e, "model.base_channels", model.BaseChannels, 8))

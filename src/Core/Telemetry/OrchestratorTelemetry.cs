@@ -58,6 +58,21 @@ public static class OrchestratorTelemetry
     private static readonly Counter<long> RowsSkipped = Meter.CreateCounter<long>(
         "orchestrator.data.rows.skipped", unit: "{row}", description: "Data rows skipped as unusable, by reason.");
 
+    private static readonly Counter<long> RowsRead = Meter.CreateCounter<long>(
+        "orchestrator.data.rows.read", unit: "{row}", description: "Data rows looked at, replacements of dropped rows included.");
+
+    private static readonly Counter<long> RowsFiltered = Meter.CreateCounter<long>(
+        "orchestrator.data.rows.filtered", unit: "{row}", description: "Data rows left out by a metadata filter, by filter.");
+
+    private static readonly Histogram<double> DecodeDuration = Seconds(
+        "orchestrator.data.decode.duration", "Time to read, decode and collate one worker's part of a step.");
+
+    private static readonly Gauge<int> PrefetchQueueDepth = Meter.CreateGauge<int>(
+        "orchestrator.data.prefetch.depth", unit: "{batch}", description: "Batches decoded ahead and waiting for the trainer.");
+
+    private static readonly Gauge<double> LoaderSamplesPerSecond = Meter.CreateGauge<double>(
+        "orchestrator.data.samples_per_second", unit: "{sample}/s", description: "Samples the data loader produced per second of its own work.");
+
     private static readonly Histogram<double> CheckpointDuration = Seconds(
         "orchestrator.checkpoint.duration", "Time to write one checkpoint, fsync and rename included.");
 
@@ -83,6 +98,18 @@ public static class OrchestratorTelemetry
     /// <summary>Rows skipped; <paramref name="reason"/> is one of a few fixed words (such as undecodable, empty_caption), never a row key.</summary>
     public static void AddRowsSkipped(long count, string reason) =>
         RowsSkipped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    public static void AddRowsRead(long count) => RowsRead.Add(count);
+
+    /// <summary>Rows filtered out; <paramref name="filter"/> is a filter's name (such as MinWidth), never a row key.</summary>
+    public static void AddRowsFiltered(long count, string filter) =>
+        RowsFiltered.Add(count, new KeyValuePair<string, object?>("filter", filter));
+
+    public static void RecordDecodeDuration(double seconds) => DecodeDuration.Record(seconds);
+
+    public static void RecordPrefetchQueueDepth(int batches) => PrefetchQueueDepth.Record(batches);
+
+    public static void RecordLoaderSamplesPerSecond(double samplesPerSecond) => LoaderSamplesPerSecond.Record(samplesPerSecond);
 
     public static void RecordCheckpointDuration(double seconds) => CheckpointDuration.Record(seconds);
 

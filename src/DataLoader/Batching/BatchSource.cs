@@ -1,4 +1,6 @@
+using Orchestrator.Core.Telemetry;
 using Orchestrator.DataLoader.Decoding;
+using Orchestrator.DataLoader.Filtering;
 using Orchestrator.DataLoader.Sampling;
 using Orchestrator.DataLoader.Shards;
 using Orchestrator.DataLoader.Text;
@@ -7,25 +9,34 @@ using static TorchSharp.torch;
 namespace Orchestrator.DataLoader.Batching;
 
 /// <summary>
-/// Reads the rows of positions [start, start+count) of a global step from the shards, decodes and
-/// tokenizes them on a fixed number of threads and collates them into a <see cref="TrainingBatch"/>.
+/// Reads the rows of positions [start, start+count) of a global step from the shards, filters them
+/// on their metadata, decodes and tokenizes them on a fixed number of threads, replaces the rows
+/// that cannot be used by the plan's next candidates, and collates them into a full <see cref="TrainingBatch"/>.
 /// </summary>
 /// <remarks>
-/// Rows are grouped by shard and row group, and each row group's key, caption and image columns
-/// are read once (Parquet.Net reads a column a whole row group at a time); the last few row groups
-/// stay cached, since the block-wise plan makes neighbouring steps read the same ones. Unusable
-/// rows, and the rows of a row group that cannot be read, are skipped, counted in the
-/// <see cref="SkipCounter"/> with shard, row and reason, and left out of the batch: one damaged shard
-/// does not end a run. Column names come from each shard's source (its ColumnMap in the catalog).
+/// Rows are grouped by shard and row group, and each row group's key, caption, image and filter
+/// columns are read once (Parquet.Net reads a column a whole row group at a time); the last few row
+/// groups stay cached, since the block-wise plan makes neighbouring steps read the same ones. A row
+/// that fails a filter (counted in the <see cref="FilterCounter"/>) is not decoded; a row that
+/// cannot be decoded, or whose row group cannot be read, is counted in the <see cref="SkipCounter"/>
+/// with shard, row and reason. Either way the position takes <see cref="SamplePlan.Candidate"/>
+/// attempt 1, 2, ... until a row is usable: the batch stays full, and since the candidates depend
+/// only on (seed, step, position, attempt), on no worker or world size, every world size reads the
+/// same rows. After <see cref="MaxAttempts"/> attempts the read fails with <see cref="ReplacementExhaustedException"/>.
+/// Column names come from each shard's source (its ColumnMap in the catalog).
 /// </remarks>
 public sealed class BatchSource
 {
+    /// <summary>Attempts per position (the planned row and its replacements) when none is given.</summary>
+    public const int DefaultMaxAttempts = 32;
+
     private readonly ShardCatalog _catalog;
     private readonly SamplePlan _plan;
     private readonly int _imageSize;
     private readonly CaptionTokenizer _tokenizer;
     private readonly int _decodeThreads;
     private readonly SkipCounter _skips;
+    private readonly FilterCounter _filtered;
     private readonly int _cachedRowGroups;
     private readonly Lock _cacheLock = new();
     private readonly LinkedList<((int Shard, int RowGroup) Id, RowGroupCells Cells)> _cache = new();
@@ -37,7 +48,9 @@ public sealed class BatchSource
         CaptionTokenizer tokenizer,
         int decodeThreads,
         SkipCounter skips,
-        int cachedRowGroups = 8)
+        int cachedRowGroups = 8,
+        FilterCounter? filtered = null,
+        int maxAttempts = DefaultMaxAttempts)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(plan);
@@ -46,6 +59,7 @@ public sealed class BatchSource
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(decodeThreads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cachedRowGroups, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         if (plan.TotalRows != catalog.TotalRows)
         {
             throw new ArgumentException(
@@ -58,10 +72,20 @@ public sealed class BatchSource
         _tokenizer = tokenizer;
         _decodeThreads = decodeThreads;
         _skips = skips;
+        _filtered = filtered ?? new FilterCounter();
         _cachedRowGroups = cachedRowGroups;
+        MaxAttempts = maxAttempts;
     }
 
-    /// <summary>The usable samples of positions [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) of global step <paramref name="step"/>, in position order.</summary>
+    /// <summary>Rows tried per position (the planned row and its replacements) before a read fails.</summary>
+    public int MaxAttempts { get; }
+
+    public SamplePlan Plan => _plan;
+
+    /// <summary>
+    /// The samples of positions [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>)
+    /// of global step <paramref name="step"/>, in position order, every position filled (by a replacement row where the planned one is unusable).
+    /// </summary>
     public async Task<TrainingBatch> ReadAsync(long step, int start, int count, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
@@ -69,12 +93,39 @@ public sealed class BatchSource
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, _plan.GlobalBatch);
 
-        var locations = new RowLocation[count];
-        for (int i = 0; i < count; i++)
+        long began = System.Diagnostics.Stopwatch.GetTimestamp();
+        var samples = new Sample?[count];
+        var lastProblem = new string[count];
+        int[] pending = [.. Enumerable.Range(0, count)];
+        for (int attempt = 0; pending.Length > 0; attempt++)
         {
-            locations[i] = _catalog.Locate(_plan.RowAt(step, start + i));
+            if (attempt == MaxAttempts)
+            {
+                int i = pending[0];
+                throw new ReplacementExhaustedException(
+                    $"Step {step}, position {start + i} (sample {_plan.SampleIndex(step, start + i)}): no usable row in {MaxAttempts} " +
+                    $"attempts (the planned row and {MaxAttempts - 1} replacements; last: {lastProblem[i]}); " +
+                    $"{pending.Length} position(s) of this read are short. Check the dataset's filters and shards.");
+            }
+
+            pending = await TryAttemptAsync(step, start, attempt, pending, samples, lastProblem, ct);
         }
 
+        OrchestratorTelemetry.RecordDecodeDuration(System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalSeconds);
+        return Collate(step, start, samples);
+    }
+
+    // Tries attempt `attempt` for the positions in `pending` (relative to start); returns those still without a usable row.
+    private async Task<int[]> TryAttemptAsync(
+        long step, int start, int attempt, int[] pending, Sample?[] samples, string[] lastProblem, CancellationToken ct)
+    {
+        var locations = new RowLocation[pending.Length];
+        for (int k = 0; k < pending.Length; k++)
+        {
+            locations[k] = _catalog.Locate(_plan.Candidate(step, start + pending[k], attempt));
+        }
+
+        OrchestratorTelemetry.AddRowsRead(pending.Length);
         var cells = new Dictionary<(int, int), RowGroupCells>();
         var failures = new Dictionary<(int, int), ShardException>();
         foreach ((int, int) id in locations.Select(l => (l.Shard.Index, l.RowGroup)).Distinct())
@@ -89,42 +140,73 @@ public sealed class BatchSource
             }
         }
 
-        var samples = new Sample?[count];
-        var reasons = new RowSkipReason[count];
-        await Task.Run(
-            () => Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, i =>
+        // Filters first, on metadata only: a filtered row is never decoded.
+        var rejected = new RowFilter?[pending.Length];
+        for (int k = 0; k < pending.Length; k++)
+        {
+            RowLocation at = locations[k];
+            if (cells.TryGetValue((at.Shard.Index, at.RowGroup), out RowGroupCells? group))
             {
-                RowLocation at = locations[i];
+                rejected[k] = at.Shard.Filters.Rejects(group, at.RowInGroup);
+            }
+        }
+
+        var decoded = new Sample?[pending.Length];
+        var reasons = new RowSkipReason[pending.Length];
+        await Task.Run(
+            () => Parallel.For(0, pending.Length, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, k =>
+            {
+                RowLocation at = locations[k];
+                if (rejected[k] is not null)
+                {
+                    return;
+                }
+
                 if (cells.TryGetValue((at.Shard.Index, at.RowGroup), out RowGroupCells? group))
                 {
-                    samples[i] = Load(group, at.RowInGroup, _imageSize, out reasons[i]);
+                    decoded[k] = Load(group, at.RowInGroup, _imageSize, out reasons[k]);
                 }
                 else
                 {
-                    reasons[i] = RowSkipReason.UnreadableRowGroup;
+                    reasons[k] = RowSkipReason.UnreadableRowGroup;
                 }
             }),
             ct);
 
-        // Skips are recorded in position order so that the log reads the same on every run.
-        for (int i = 0; i < count; i++)
+        // Filtered and skipped rows are recorded in position order so that the log reads the same on every run.
+        var still = new List<int>();
+        for (int k = 0; k < pending.Length; k++)
         {
-            if (samples[i] is null)
+            RowLocation at = locations[k];
+            if (decoded[k] is { } sample)
             {
-                RowLocation at = locations[i];
-                failures.TryGetValue((at.Shard.Index, at.RowGroup), out ShardException? failure);
-                _skips.Record(reasons[i], at.Shard.Path, at.RowInShard, failure?.Message);
+                samples[pending[k]] = sample;
+                continue;
             }
+
+            if (rejected[k] is { } filter)
+            {
+                _filtered.Record(filter, at.Shard.Path, at.RowInShard);
+                lastProblem[pending[k]] = $"row {at.RowInShard} of {at.Shard.Path} filtered out by {filter}";
+            }
+            else
+            {
+                failures.TryGetValue((at.Shard.Index, at.RowGroup), out ShardException? failure);
+                _skips.Record(reasons[k], at.Shard.Path, at.RowInShard, failure?.Message);
+                lastProblem[pending[k]] = $"row {at.RowInShard} of {at.Shard.Path}: {reasons[k]}";
+            }
+
+            still.Add(pending[k]);
         }
 
-        int[] kept = Enumerable.Range(0, count).Where(i => samples[i] is not null).ToArray();
-        return Collate(step, start, kept, samples);
+        return [.. still];
     }
 
     /// <summary>
     /// The first <paramref name="count"/> usable rows of <paramref name="catalog"/> in shard order
     /// (fewer when the shards hold fewer): the held-out real images an evaluator compares generated
-    /// ones with. Rows that cannot be used are skipped and, when <paramref name="skips"/> is given, counted.
+    /// ones with. Rows that fail their source's filters are passed over; rows that cannot be decoded
+    /// are skipped and, when <paramref name="skips"/> is given, counted.
     /// </summary>
     public static async Task<IReadOnlyList<HeldOutImage>> ReadFirstAsync(
         ShardCatalog catalog, int count, int imageSize, SkipCounter? skips = null, CancellationToken ct = default)
@@ -155,6 +237,11 @@ public sealed class BatchSource
                 for (int r = 0; r < group.Keys.Length && images.Count < count; r++)
                 {
                     ct.ThrowIfCancellationRequested();
+                    if (shard.Filters.Rejects(group, r) is not null)
+                    {
+                        continue;
+                    }
+
                     if (Load(group, r, imageSize, out RowSkipReason reason) is { } sample)
                     {
                         images.Add(new HeldOutImage(group.Keys[r], sample.Caption, sample.Chw));
@@ -178,9 +265,9 @@ public sealed class BatchSource
             : null;
     }
 
-    private TrainingBatch Collate(long step, int start, int[] kept, Sample?[] samples)
+    private TrainingBatch Collate(long step, int start, Sample?[] samples)
     {
-        int n = kept.Length;
+        int n = samples.Length;
         int pixels = 3 * _imageSize * _imageSize;
         int length = _tokenizer.MaxTokens;
         var images = new float[n * pixels];
@@ -190,10 +277,10 @@ public sealed class BatchSource
         var captions = new string[n];
         for (int k = 0; k < n; k++)
         {
-            Sample sample = samples[kept[k]]!;
+            Sample sample = samples[k]!;
             sample.Chw.CopyTo(images, k * pixels);
             _tokenizer.Encode(sample.Caption).CopyTo(tokens, k * length);
-            indices[k] = _plan.SampleIndex(step, start + kept[k]);
+            indices[k] = _plan.SampleIndex(step, start + k);
             keys[k] = sample.Key;
             captions[k] = sample.Caption;
         }

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace Orchestrator.DataLoader.Batching;
 
 /// <summary>
-/// The usable samples of a worker's part of one global step, as CPU tensors; rows that could not
-/// be used are left out, so <see cref="Count"/> may be below the positions asked for.
+/// The samples of a worker's part of one global step, as CPU tensors, one per position asked for
+/// (a position whose planned row could not be used holds its replacement row).
 /// </summary>
 public sealed class TrainingBatch : IDisposable
 {

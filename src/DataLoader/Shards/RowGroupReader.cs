@@ -40,7 +40,21 @@ internal static class RowGroupReader
             string[] filledKeys = keys
                 .Select((key, i) => key ?? string.Create(CultureInfo.InvariantCulture, $"{name}:{start + i}"))
                 .ToArray();
-            return new RowGroupCells(filledKeys, captions, images);
+            var numbers = new Dictionary<string, double?[]>(StringComparer.Ordinal);
+            foreach (string column in shard.Filters.NumericColumns)
+            {
+                numbers[column] = await ReadNumbersAsync(group, Field(reader.Schema, column), rows, ct);
+            }
+
+            var texts = new Dictionary<string, string?[]>(StringComparer.Ordinal);
+            if (shard.Filters.StatusColumn is { } statusColumn)
+            {
+                var statuses = new string?[rows];
+                await group.ReadAsync(Field(reader.Schema, statusColumn), statuses.AsMemory()!, null, ct);
+                texts[statusColumn] = statuses;
+            }
+
+            return new RowGroupCells(filledKeys, captions, images) { Numbers = numbers, Texts = texts };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -48,6 +62,43 @@ internal static class RowGroupReader
             throw new ShardException(shard.Path, rowGroup, $"cannot read the row group ({e.GetType().Name}: {e.Message})", e);
         }
     }
+
+    // img2dataset writes width/height as int64 and LAION's scores are float or double; all compare as double.
+    private static Task<double?[]> ReadNumbersAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct) =>
+        field.ClrType == typeof(int) ? ReadAsAsync<int>(group, field, rows, v => v, ct)
+        : field.ClrType == typeof(long) ? ReadAsAsync<long>(group, field, rows, v => v, ct)
+        : field.ClrType == typeof(float) ? ReadAsAsync<float>(group, field, rows, Widen, ct)
+        : field.ClrType == typeof(double) ? ReadAsAsync<double>(group, field, rows, v => v, ct)
+        : throw new InvalidDataException($"column '{field.Name}' holds {field.ClrType.Name}, expected a number");
+
+    private static async Task<double?[]> ReadAsAsync<T>(ParquetRowGroupReader group, DataField field, int rows, Func<T, double> widen, CancellationToken ct)
+        where T : struct
+    {
+        var result = new double?[rows];
+        if (field.IsNullable)
+        {
+            var values = new T?[rows];
+            await group.ReadAsync<T>(field, values.AsMemory(), null, ct);
+            for (int i = 0; i < rows; i++)
+            {
+                result[i] = values[i] is { } value ? widen(value) : null;
+            }
+        }
+        else
+        {
+            var values = new T[rows];
+            await group.ReadAsync<T>(field, values.AsMemory(), null, ct);
+            for (int i = 0; i < rows; i++)
+            {
+                result[i] = widen(values[i]);
+            }
+        }
+
+        return result;
+    }
+
+    // A float cell compares at its own 7-digit precision: 0.1f is 0.1, not 0.100000001 (which would fail max 0.1).
+    private static double Widen(float value) => float.IsFinite(value) ? (double)(decimal)value : value;
 
     private static DataField Field(ParquetSchema schema, string name) =>
         ShardColumns.Find(schema, name) ?? throw new InvalidDataException($"column '{name}' is gone from the file");

@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using Orchestrator.Core.RunSpec;
+using Orchestrator.DataLoader.Filtering;
 using Parquet;
 using Parquet.Schema;
 
@@ -11,16 +12,17 @@ namespace Orchestrator.DataLoader.Shards;
 /// </summary>
 /// <remarks>
 /// Sources are concatenated in the order given; a source's weight is not applied here (every row
-/// counts once). Within a source, shards are sorted by file name (ordinal), so the same files
-/// always give the same global row numbers.
+/// counts once; SamplePlan mixes by weight). Within a source, shards are sorted by file name
+/// (ordinal), so the same files always give the same global row numbers.
 /// </remarks>
 public sealed class ShardCatalog
 {
     private readonly long[] _firstRows;
 
-    private ShardCatalog(IReadOnlyList<ShardInfo> shards)
+    private ShardCatalog(IReadOnlyList<ShardInfo> shards, IReadOnlyList<CatalogSource> sources)
     {
         Shards = shards;
+        Sources = sources;
         _firstRows = shards.Select(s => s.FirstRow).ToArray();
         TotalRows = shards.Sum(s => s.RowCount);
         LargestRowGroupRows = (int)shards.SelectMany(s => s.RowGroupRows).DefaultIfEmpty(1).Max();
@@ -28,12 +30,18 @@ public sealed class ShardCatalog
 
     public IReadOnlyList<ShardInfo> Shards { get; }
 
+    /// <summary>The dataset sources in spec order, each with its rows in the global row space.</summary>
+    public IReadOnlyList<CatalogSource> Sources { get; }
+
     public long TotalRows { get; }
 
     /// <summary>Rows in the largest row group: the sample plan's block size, so that a block's reads stay within about one row group.</summary>
     public int LargestRowGroupRows { get; }
 
-    /// <summary>Opens every shard of <paramref name="sources"/>; a missing folder, no shards, an unreadable footer or missing columns throw <see cref="ShardException"/>.</summary>
+    /// <summary>
+    /// Opens every shard of <paramref name="sources"/>; a missing folder, no shards, an unreadable
+    /// footer, a missing image or caption column or a column a filter needs throw <see cref="ShardException"/>.
+    /// </summary>
     public static async Task<ShardCatalog> OpenAsync(IReadOnlyList<DatasetSource> sources, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(sources);
@@ -43,18 +51,46 @@ public sealed class ShardCatalog
         }
 
         var shards = new List<ShardInfo>();
+        var opened = new List<CatalogSource>();
         long firstRow = 0;
-        foreach (DatasetSource source in sources)
+        for (int s = 0; s < sources.Count; s++)
         {
+            DatasetSource source = sources[s];
+            long sourceFirst = firstRow;
+            int firstShard = shards.Count;
             foreach (string file in ResolveFiles(source.Shards))
             {
-                ShardInfo shard = await ReadFooterAsync(shards.Count, file, source.Columns, firstRow, ct);
+                ShardInfo shard = await ReadFooterAsync(shards.Count, file, source, s, firstRow, ct);
                 shards.Add(shard);
                 firstRow += shard.RowCount;
             }
+
+            int largest = (int)shards.Skip(firstShard).SelectMany(x => x.RowGroupRows).DefaultIfEmpty(1).Max();
+            opened.Add(new CatalogSource(source, sourceFirst, firstRow - sourceFirst, Math.Max(largest, 1)));
         }
 
-        return new ShardCatalog(shards);
+        return new ShardCatalog(shards, opened);
+    }
+
+    /// <summary>
+    /// Throws a <see cref="ShardException"/> naming the file when a shard file belongs to both
+    /// <paramref name="train"/> and <paramref name="validation"/>: held-out images must not be trained on.
+    /// </summary>
+    public static void CheckDisjoint(IReadOnlyList<DatasetSource> train, IReadOnlyList<DatasetSource> validation)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        var trainFiles = new HashSet<string>(train.SelectMany(s => ResolveFiles(s.Shards)), StringComparer.Ordinal);
+        foreach (DatasetSource source in validation)
+        {
+            foreach (string file in ResolveFiles(source.Shards))
+            {
+                if (trainFiles.Contains(file))
+                {
+                    throw new ShardException(file, $"the shard is in both data.train and data.validation ({source.Shards}); validation shards must be kept apart from training shards");
+                }
+            }
+        }
     }
 
     /// <summary>Shard, row group and row in group of global row <paramref name="globalRow"/> (0 to TotalRows-1).</summary>
@@ -108,7 +144,7 @@ public sealed class ShardCatalog
         return files;
     }
 
-    internal static async Task<ShardInfo> ReadFooterAsync(int index, string file, ColumnMap columns, long firstRow, CancellationToken ct)
+    internal static async Task<ShardInfo> ReadFooterAsync(int index, string file, DatasetSource source, int sourceIndex, long firstRow, CancellationToken ct)
     {
         ParquetSchema schema;
         long[] rowGroupRows;
@@ -130,19 +166,24 @@ public sealed class ShardCatalog
             throw new ShardException(file, "the footer gives a negative row count");
         }
 
-        RequireColumn(file, schema, columns.Caption, ShardColumns.IsString, "a string column");
+        ColumnMap columns = source.Columns with { Caption = ShardColumns.Caption(schema, source.Columns.Caption) };
+        RequireColumn(file, schema, columns.Caption, ShardColumns.IsString, "a string column",
+            $" (nor the fallbacks {string.Join(", ", ShardColumns.CaptionFallbacks.Select(c => $"'{c}'"))})");
         RequireColumn(file, schema, columns.Image, ShardColumns.IsBinary, "a binary column of encoded images");
+        var filters = new RowFilterSet(source.Filters, columns);
+        filters.CheckColumns(file, schema);
         bool hasKey = ShardColumns.Find(schema, columns.Key) is { } key && ShardColumns.IsString(key);
-        return new ShardInfo(index, file, columns, hasKey, firstRow, rowGroupRows);
+        return new ShardInfo(index, file, columns, hasKey, firstRow, rowGroupRows, sourceIndex, filters);
     }
 
-    private static void RequireColumn(string file, ParquetSchema schema, string name, Func<DataField, bool> fits, string expected)
+    private static void RequireColumn(
+        string file, ParquetSchema schema, string name, Func<DataField, bool> fits, string expected, string alsoTried = "")
     {
         DataField? field = ShardColumns.Find(schema, name);
         if (field is null)
         {
             string present = string.Join(", ", schema.Fields.Select(f => f.Name));
-            throw new ShardException(file, $"missing column '{name}' (expected {expected}; columns present: {present})");
+            throw new ShardException(file, $"missing column '{name}'{alsoTried} (expected {expected}; columns present: {present})");
         }
 
         if (!fits(field))

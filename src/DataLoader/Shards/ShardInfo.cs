@@ -1,4 +1,5 @@
 using Orchestrator.Core.RunSpec;
+using Orchestrator.DataLoader.Filtering;
 
 namespace Orchestrator.DataLoader.Shards;
 
@@ -7,8 +8,12 @@ public sealed class ShardInfo
 {
     private readonly long[] _rowGroupStarts;
 
-    internal ShardInfo(int index, string path, ColumnMap columns, bool hasKeyColumn, long firstRow, IReadOnlyList<long> rowGroupRows)
+    internal ShardInfo(
+        int index, string path, ColumnMap columns, bool hasKeyColumn, long firstRow, IReadOnlyList<long> rowGroupRows,
+        int source = 0, RowFilterSet? filters = null)
     {
+        Source = source;
+        Filters = filters ?? RowFilterSet.None;
         Index = index;
         Path = path;
         Columns = columns;
@@ -32,7 +37,13 @@ public sealed class ShardInfo
     /// <summary>Full path of the Parquet file.</summary>
     public string Path { get; }
 
+    /// <summary>Column names of the shard: its source's map, with the caption column that was found (see <see cref="ShardColumns.CaptionFallbacks"/>).</summary>
     public ColumnMap Columns { get; }
+
+    /// <summary>Index of the dataset source (in spec order) that the shard belongs to.</summary>
+    public int Source { get; }
+
+    internal RowFilterSet Filters { get; }
 
     /// <summary>Whether the key column exists; when not, keys are made from the file name and row.</summary>
     public bool HasKeyColumn { get; }

@@ -35,6 +35,7 @@ public sealed record ShardInspection(
             long[] groups = reader.Metadata?.RowGroups.Select(g => g.NumRows).ToArray()
                 ?? throw new InvalidDataException("the footer has no file metadata");
             Column[] schema = reader.Schema.Fields.Select(Describe).ToArray();
+            columns = columns with { Caption = ShardColumns.Caption(reader.Schema, columns.Caption) };
             string[] expected = [columns.Key, columns.Caption, columns.Image, "width", "height", "status"];
             string[] present = expected.Where(name => ShardColumns.Find(reader.Schema, name) is not null).ToArray();
             string?[] captions = [];

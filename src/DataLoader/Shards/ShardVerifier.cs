@@ -33,7 +33,7 @@ public static class ShardVerifier
         {
             try
             {
-                shards.Add(await ShardCatalog.ReadFooterAsync(shards.Count, file, columns, 0, ct));
+                shards.Add(await ShardCatalog.ReadFooterAsync(shards.Count, file, new DatasetSource { Columns = columns }, 0, 0, ct));
             }
             catch (ShardException e)
             {

@@ -13,7 +13,7 @@ public sealed class BatchSourceTests
     private const int Size = 16;
 
     [Fact]
-    public async Task Bad_rows_are_skipped_and_counted_by_reason_and_the_rest_is_returned()
+    public async Task Bad_rows_are_counted_by_reason_and_replaced_by_usable_rows_of_the_dataset()
     {
         using var folder = new TemporaryFolder();
         string shard = folder.File("00000.parquet");
@@ -38,18 +38,19 @@ public sealed class BatchSourceTests
 
         using TrainingBatch batch = await source.ReadAsync(step: 0, start: 0, count: 8);
 
-        Assert.Equal(4, batch.Count);
-        Assert.Equal(["000000000", "000000001", "000000003", "000000005"], batch.Keys.Order());
-        Assert.Equal([4L, 3, 1, Size, Size], batch.Images.shape);
-        Assert.Equal([4L, 10], batch.Tokens.shape);
+        string[] usable = ["000000000", "000000001", "000000003", "000000005"];
+        Assert.Equal(8, batch.Count);
+        Assert.Equal(usable, batch.Keys.Distinct().Order());
+        Assert.Equal(Enumerable.Range(0, 8).Select(p => (long)p), batch.SampleIndices);
+        Assert.Equal([8L, 3, 1, Size, Size], batch.Images.shape);
+        Assert.Equal([8L, 10], batch.Tokens.shape);
         Assert.Equal(TorchSharp.torch.ScalarType.Float32, batch.Images.dtype);
         Assert.Equal(TorchSharp.torch.ScalarType.Int64, batch.Tokens.dtype);
-        Assert.Equal(1, skips.Count(RowSkipReason.Undecodable));
-        Assert.Equal(1, skips.Count(RowSkipReason.MissingImage));
-        Assert.Equal(1, skips.Count(RowSkipReason.TruncatedImage));
-        Assert.Equal(1, skips.Count(RowSkipReason.EmptyCaption));
-        Assert.Equal(4, skips.Total);
-        Assert.Equal(4, log.Count);
+        Assert.InRange(skips.Count(RowSkipReason.Undecodable), 1, 1000);
+        Assert.InRange(skips.Count(RowSkipReason.MissingImage), 1, 1000);
+        Assert.InRange(skips.Count(RowSkipReason.TruncatedImage), 1, 1000);
+        Assert.InRange(skips.Count(RowSkipReason.EmptyCaption), 1, 1000);
+        Assert.Equal(skips.Total, log.Count);
         Assert.All(log, line => Assert.Contains(shard, line, StringComparison.Ordinal));
         Assert.Contains(log, line => line.Contains("row 6 ", StringComparison.Ordinal) && line.Contains("TruncatedImage", StringComparison.Ordinal));
     }
@@ -104,7 +105,7 @@ public sealed class BatchSourceTests
     }
 
     [Fact]
-    public async Task An_unreadable_row_group_is_skipped_and_counted_with_its_file_and_row_group()
+    public async Task An_unreadable_row_group_is_counted_with_its_file_and_row_group_and_its_rows_replaced()
     {
         using var folder = new TemporaryFolder();
         string shard = folder.File("00000.parquet");
@@ -118,8 +119,9 @@ public sealed class BatchSourceTests
 
         using TrainingBatch batch = await source.ReadAsync(step: 0, start: 0, count: 8);
 
-        Assert.Equal(4, batch.Count);
-        Assert.Equal(4, skips.Count(RowSkipReason.UnreadableRowGroup));
+        Assert.Equal(8, batch.Count);
+        Assert.All(batch.Keys, k => Assert.Contains(k, new[] { "000000000", "000000001", "000000002", "000000003" }));
+        Assert.InRange(skips.Count(RowSkipReason.UnreadableRowGroup), 4, 1000);
         Assert.Contains(log, line => line.Contains($"Shard {shard}, row group 1", StringComparison.Ordinal));
     }
 
