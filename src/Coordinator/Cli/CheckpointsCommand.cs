@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Orchestrator.Coordinator.Serving;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
@@ -76,14 +77,21 @@ public static class CheckpointsCommand
             ?? throw new CommandLineException("option --dir or --config is needed: the checkpoints to serve");
         var store = new CheckpointStore(dir, keepLast: int.MaxValue);
         await using var service = await CheckpointService.StartAsync(store, host, port, token, cancellationToken);
+        // Ctrl-C (cancellationToken) or SIGTERM, as Kubernetes sends when it stops a pod, ends serving.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
         System.Console.WriteLine($"serving {store.Directory} at {service.Address} (bearer token from {tokenSource}); Ctrl-C stops");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {
-            // Ctrl-C is how serving ends.
+            System.Console.WriteLine("stopped serving");
         }
 
         return 0;
