@@ -111,7 +111,7 @@ public sealed class CheckpointService : IAsyncDisposable
     private static void MapEndpoints(WebApplication app, CheckpointStore store)
     {
         app.MapMethods("/checkpoints", ReadMethods, () => Results.Json(
-            new { checkpoints = store.List().Where(i => i.Manifest is not null).Select(i => ServedCheckpoint.From(i, i.Manifest!)) },
+            new { checkpoints = store.List().Where(i => i.Manifest is not null && ServedPaths.Folder(store, i.Name) is not null).Select(i => ServedCheckpoint.From(i, i.Manifest!)) },
             Json));
 
         app.MapMethods("/checkpoints/{reference}", ReadMethods, (string reference) =>

@@ -64,6 +64,7 @@ public sealed class ServedPathTests : IAsyncLifetime
         Directory.CreateSymbolicLink(Path.Combine(_served.Store.Directory, "step-00000009"), elsewhere.Path);
 
         await AssertRefusedAsync("/checkpoints/step-00000009/model.safetensors");
+        Assert.DoesNotContain("step-00000009", await _served.Client.GetStringAsync("/checkpoints"));
     }
 
     [Fact]
