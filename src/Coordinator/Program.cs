@@ -27,6 +27,10 @@ const string Usage = """
           jpg/jpeg/png files with sidecar name.txt captions (or a file,caption table) to img2dataset-layout shards
       orchestrator checkpoints list [--config run.yaml | --dir CHECKPOINT_ROOT]
           lists checkpoints and verifies their hashes
+      orchestrator checkpoints serve [--config run.yaml | --dir CHECKPOINT_ROOT] [--host H] [--port P] [--token-file F]
+          serves the checkpoints over HTTP (read-only, bearer token) until Ctrl-C; see docs/checkpoint-service.md
+      orchestrator eval --checkpoint DIR|URL [--config run.yaml] [--token-file F] [--out DIR]
+          evaluates one checkpoint (sample grid, Frechet distance) offline; a URL is downloaded and verified first
     """;
 
 using var cancel = new CancellationTokenSource();
@@ -48,6 +52,8 @@ try
         ["shards", "inspect", ..] => await ShardsCommand.InspectAsync(args, cancel.Token),
         ["shards", "verify", ..] => await ShardsCommand.VerifyAsync(args, cancel.Token),
         ["shards", "import", ..] => await ShardsCommand.ImportAsync(args, cancel.Token),
+        ["eval", ..] => await EvalCommand.RunAsync(CommandLine.Parse(args, 1, EvalCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["checkpoints", "serve", ..] => await CheckpointsCommand.ServeAsync(CommandLine.Parse(args, 2, CheckpointsCommand.ServeOptions, new HashSet<string>()), cancel.Token),
         ["checkpoints", "list", ..] => CheckpointsCommand.List(CommandLine.Parse(args, 2, CheckpointsCommand.ValueOptions, new HashSet<string>())),
         [] or ["help" or "--help" or "-h", ..] => PrintUsage(0),
         _ => PrintUsage(2, $"unknown command '{string.Join(' ', args)}'"),
@@ -59,6 +65,11 @@ catch (Exception e) when (e is CommandLineException or RunSpecException or Shard
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
+}
+catch (HttpRequestException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
 }
 catch (InvalidOperationException e)
 {

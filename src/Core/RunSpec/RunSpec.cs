@@ -236,6 +236,25 @@ public sealed record CheckpointSection
     public int KeepLast { get; init; } = 3;
     /// <summary>Folder of step-N/ checkpoints; empty means output_dir/checkpoints.</summary>
     public string Dir { get; init; } = "";
+    /// <summary>When set, the coordinator serves the checkpoints over HTTP to evaluator nodes.</summary>
+    public CheckpointServeSection? Serve { get; init; }
+}
+
+/// <summary>
+/// The read-only checkpoint HTTP service (docs/checkpoint-service.md). Its bearer token is read from
+/// a file or an environment variable named here, never written in the spec: the spec's text is
+/// copied into every checkpoint's manifest.
+/// </summary>
+public sealed record CheckpointServeSection
+{
+    /// <summary>An IP address to bind, localhost, or * for every interface.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>TCP port; 0 picks a free one.</summary>
+    public int Port { get; init; } = 8470;
+    /// <summary>File whose content (surrounding whitespace trimmed) is the bearer token.</summary>
+    public string TokenFile { get; init; } = "";
+    /// <summary>Environment variable that holds the bearer token.</summary>
+    public string TokenEnv { get; init; } = "";
 }
 
 /// <summary>Periodic evaluation of the newest checkpoint.</summary>

@@ -272,6 +272,22 @@ public static class RunSpecValidator
     {
         AtLeast(e, "checkpoint.every_steps", checkpoint.EverySteps, 1);
         AtLeast(e, "checkpoint.keep_last", checkpoint.KeepLast, 1);
+        if (checkpoint.Serve is { } serve)
+        {
+            if (serve.Host is not ("localhost" or "*") && !System.Net.IPAddress.TryParse(serve.Host, out _))
+            {
+                e.Add("checkpoint.serve.host", "not an address to bind", Show(serve.Host),
+                    "an IP address (such as 127.0.0.1 or 0.0.0.0), localhost, or * for every interface");
+            }
+
+            Between(e, "checkpoint.serve.port", serve.Port, 0, 65535);
+            if ((serve.TokenFile.Length > 0) == (serve.TokenEnv.Length > 0))
+            {
+                e.Add("checkpoint.serve", "needs exactly one source of the bearer token",
+                    $"token_file {Show(serve.TokenFile)} and token_env {Show(serve.TokenEnv)}",
+                    "token_file (a file holding the token) or token_env (an environment variable holding it)");
+            }
+        }
     }
 
     private static void CheckEval(EvalSection eval, DiffusionSection diffusion, RunSpecErrors e)

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Orchestrator.Core.Checkpoints;
+using Orchestrator.Core.RunSpec;
+
+namespace Orchestrator.Coordinator.Serving;
+
+/// <summary>
+/// Serves the checkpoints of a store over HTTP, read-only, to evaluator nodes (docs/checkpoint-service.md):
+/// <c>GET /checkpoints</c> lists them, <c>GET /checkpoints/{ref}</c> describes one, <c>GET|HEAD
+/// /checkpoints/{ref}/{file}</c> sends a file with range requests (RFC 9110, section 14). Every request
+/// needs the bearer token.
+/// </summary>
+public sealed class CheckpointService : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        // A diverged loss is NaN in a manifest's metrics; the listing must still be written.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static readonly string[] ReadMethods = [HttpMethods.Get, HttpMethods.Head];
+
+    private readonly WebApplication _app;
+
+    private CheckpointService(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>The address the service listens on, with the port the system chose when 0 was asked for.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Starts the service on the host, port and token source of a spec's checkpoint.serve section.</summary>
+    public static Task<CheckpointService> StartAsync(CheckpointStore store, CheckpointServeSection serve, CancellationToken cancellationToken = default) =>
+        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), cancellationToken);
+
+    /// <summary>Starts the service.</summary>
+    /// <param name="store">The checkpoints to serve.</param>
+    /// <param name="host">An IP address, localhost, or * for every interface.</param>
+    /// <param name="port">TCP port; 0 picks a free one (see <see cref="Address"/>).</param>
+    /// <param name="token">The bearer token every request must carry.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<CheckpointService> StartAsync(
+        CheckpointStore store, string host, int port, string token, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+
+        // No command-line arguments and the program's folder as content root: the service's settings
+        // come from the spec, not from an appsettings.json that happens to be in the working folder.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (host == "*")
+            {
+                kestrel.ListenAnyIP(port);
+            }
+            else
+            {
+                kestrel.Listen(host == "localhost" ? IPAddress.Loopback : ParseAddress(host), port);
+            }
+        });
+
+        var app = builder.Build();
+        var gate = new BearerTokenGate(token);
+        app.Use(gate.InvokeAsync);
+        MapEndpoints(app, store);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return new CheckpointService(app, new Uri(app.Urls.First()));
+    }
+
+    /// <summary>Stops listening; requests in flight get the time <paramref name="cancellationToken"/> allows.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static IPAddress ParseAddress(string host) =>
+        IPAddress.TryParse(host, out var address)
+            ? address
+            : throw new ArgumentException($"host \"{host}\"; expected an IP address, localhost or *", nameof(host));
+
+    private static void MapEndpoints(WebApplication app, CheckpointStore store)
+    {
+        app.MapMethods("/checkpoints", ReadMethods, () => Results.Json(
+            new { checkpoints = store.List().Where(i => i.Manifest is not null && ServedPaths.Folder(store, i.Name) is not null).Select(i => ServedCheckpoint.From(i, i.Manifest!)) },
+            Json));
+
+        app.MapMethods("/checkpoints/{reference}", ReadMethods, (string reference) =>
+        {
+            if (!ServedPaths.IsPlainName(reference))
+            {
+                return Results.BadRequest();
+            }
+
+            var folder = ServedPaths.Folder(store, reference);
+            var info = folder is null ? null : store.List().FirstOrDefault(i => i.Path == folder);
+            return info?.Manifest is { } manifest ? Results.Json(ServedCheckpoint.From(info, manifest), Json) : Results.NotFound();
+        });
+
+        app.MapMethods("/checkpoints/{reference}/{file}", ReadMethods, (string reference, string file) =>
+        {
+            if (!ServedPaths.IsPlainName(reference) || !ServedPaths.IsPlainName(file))
+            {
+                return Results.BadRequest();
+            }
+
+            var folder = ServedPaths.Folder(store, reference);
+            var manifest = folder is null ? null : ServedPaths.Manifest(folder);
+            var path = manifest is null ? null : ServedPaths.File(folder!, manifest, file);
+            if (path is null)
+            {
+                return Results.NotFound();
+            }
+
+            // The manifest's sha256 is the entity tag, so that a client resuming with If-Range gets the
+            // whole file again if the checkpoint was saved anew in between.
+            var tag = manifest!.Files.TryGetValue(file, out var entry) ? new EntityTagHeaderValue($"\"{entry.Sha256}\"") : null;
+            var contentType = file == CheckpointStore.ManifestFile ? "application/json" : "application/octet-stream";
+            return Results.File(path, contentType, lastModified: File.GetLastWriteTimeUtc(path), entityTag: tag, enableRangeProcessing: true);
+        });
+    }
+}
