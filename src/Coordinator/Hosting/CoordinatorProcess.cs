@@ -44,7 +44,8 @@ public sealed class CoordinatorProcess : IDisposable
         var schedule = new RunSchedule(startStep, data.Setup.TotalSteps, spec.Checkpoint, spec.Eval);
         var timeout = TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds);
         CoordinatorProcess? process = null;
-        var part = new RunHost.CoordinatorPart(evaluation, evaluator => new RunCoordinatorSettings(
+        var store = new CheckpointStore(spec.CheckpointDirectory(), spec.Checkpoint.KeepLast);
+        var part = new RunHost.CoordinatorPart(evaluation, store, evaluator => new RunCoordinatorSettings(
             spec.Run.Name, minWorkers, maxWorkers, schedule, resume?.Path, journal, evaluator, process!.Completion,
             FormationTimeout: timeout + timeout,
             FailureGrace: TimeSpan.FromSeconds(spec.Cluster.DownAfterSeconds + 5)));

@@ -4,12 +4,14 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Coordinator.Checkpointing;
 using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Coordinator.Run;
+using Orchestrator.Coordinator.Serving;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.Protocol;
 using Orchestrator.Core.RunSpec;
@@ -34,7 +36,8 @@ public static class RunHost
     private const string PinnedDispatcher = "orchestrator.pinned-dispatcher";
 
     /// <summary>What a coordinator process runs: the run coordinator's settings (given the evaluator) and the evaluation.</summary>
-    public sealed record CoordinatorPart(CheckpointEvaluation Evaluation, Func<IActorRef, RunCoordinatorSettings> Settings);
+    public sealed record CoordinatorPart(
+        CheckpointEvaluation Evaluation, CheckpointStore Store, Func<IActorRef, RunCoordinatorSettings> Settings);
 
     /// <summary>What a trainer process runs: one session per worker, the node's data plane and where checkpoints go.</summary>
     public sealed record TrainerPart(
@@ -58,6 +61,12 @@ public static class RunHost
         }
         var builder = Host.CreateApplicationBuilder([]);
         builder.Logging.ClearProviders();
+        if (coordinator is not null && spec.Checkpoint.Serve is { } serve)
+        {
+            // The coordinator serves the run's checkpoints to evaluators (docs/checkpoint-service.md).
+            builder.Services.AddHostedService(_ => new CheckpointServiceHost(
+                coordinator.Store, serve, address => System.Console.WriteLine($"checkpoints served at {address}")));
+        }
         builder.Services.AddAkka(SystemName, akka =>
         {
             akka.AddHocon(Hocon(spec.Cluster), HoconAddMode.Prepend)
