@@ -268,6 +268,29 @@ public sealed record EvalSection
     public SamplerSection Sampler { get; init; } = new();
     /// <summary>Generated and held-out real images compared by the Frechet distance.</summary>
     public int FrechetSamples { get; init; } = 64;
+    /// <summary>
+    /// Features of the Frechet distance: auto (inception when inception_weights is set, else resnet18),
+    /// inception (FID), resnet18 (frechet-resnet18, no download) or random-conv.
+    /// </summary>
+    public string Extractor { get; init; } = "auto";
+    /// <summary>Safetensors file of pytorch-fid's Inception-v3 (tools/convert_pt_inception.py); empty: FID off.</summary>
+    public string InceptionWeights { get; init; } = "";
+    /// <summary>Folder of cached reference statistics; empty means output_dir/reference-statistics.</summary>
+    public string ReferenceCache { get; init; } = "";
+    public EvalClipSection Clip { get; init; } = new();
+}
+
+/// <summary>The Hugging Face CLIP model of the CLIP score; without weights the score is off.</summary>
+public sealed record EvalClipSection
+{
+    /// <summary>model.safetensors of a Hugging Face CLIPModel; empty: CLIP score off.</summary>
+    public string Weights { get; init; } = "";
+    /// <summary>config.json; empty means config.json beside the weights.</summary>
+    public string Config { get; init; } = "";
+    /// <summary>vocab.json; empty means vocab.json beside the weights.</summary>
+    public string Vocab { get; init; } = "";
+    /// <summary>merges.txt; empty means merges.txt beside the weights.</summary>
+    public string Merges { get; init; } = "";
 }
 
 /// <summary>The sampler used for evaluation and `orchestrator sample`.</summary>

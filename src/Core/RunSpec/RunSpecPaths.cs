@@ -9,4 +9,8 @@ public static class RunSpecPaths
 
     /// <summary>Folder of the per-checkpoint sample grids: &lt;run.output_dir&gt;/samples.</summary>
     public static string SamplesDirectory(this RunSpec spec) => Path.Combine(spec.Run.OutputDir, "samples");
+
+    /// <summary>eval.reference_cache, or &lt;run.output_dir&gt;/reference-statistics when it is empty.</summary>
+    public static string ReferenceCacheDirectory(this RunSpec spec) =>
+        spec.Eval.ReferenceCache.Length > 0 ? spec.Eval.ReferenceCache : Path.Combine(spec.Run.OutputDir, "reference-statistics");
 }

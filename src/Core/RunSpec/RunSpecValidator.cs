@@ -309,6 +309,12 @@ public static class RunSpecValidator
         AtLeast(e, "eval.sampler.guidance", sampler.Guidance, 0);
         Interval(e, "eval.sampler.eta", sampler.Eta, 0, 1, maxInclusive: true);
         AtLeast(e, "eval.frechet_samples", eval.FrechetSamples, 2);
+        OneOf(e, "eval.extractor", eval.Extractor, "auto", "inception", "resnet18", "random-conv");
+        if (eval.Extractor == "inception" && eval.InceptionWeights.Length == 0)
+        {
+            e.Add("eval.inception_weights", "no Inception weights while eval.extractor is inception", "an empty path",
+                "the safetensors file tools/convert_pt_inception.py writes (docs/evaluation.md), or eval.extractor: auto");
+        }
     }
 
     private static void CheckTelemetry(TelemetrySection telemetry, RunSpecErrors e)

@@ -19,9 +19,6 @@ public sealed class RandomConvFeatures : IFeatureExtractor
     // Images per forward pass: bounds the memory of a large Extract call.
     private const int ChunkSize = 256;
 
-    // Samplers clamp to [-1, 1]; allow float rounding, reject other ranges such as [0, 1] bytes scaled to 255.
-    private const double RangeTolerance = 1e-3;
-
     private readonly RandomConvNet _net;
 
     /// <param name="dimension">Feature length D.</param>
@@ -52,27 +49,9 @@ public sealed class RandomConvFeatures : IFeatureExtractor
     /// <inheritdoc />
     public Tensor Extract(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        if (images.dim() != 4 || images.shape[1] != 3)
-            throw new ArgumentException($"Images have shape [{string.Join(", ", images.shape)}]; expected (n, 3, H, W).", nameof(images));
-        if (!images.is_floating_point())
-            throw new ArgumentException($"Images have dtype {images.dtype}; expected a floating type in [-1, 1].", nameof(images));
-
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = images.detach().to(CPU).to_type(ScalarType.Float32);
-        if (x.numel() > 0)
-        {
-            if (!isfinite(x).all().item<bool>())
-                throw new ArgumentException("Images contain NaN or infinite values; expected values in [-1, 1].", nameof(images));
-            double min = x.min().item<float>();
-            double max = x.max().item<float>();
-            if (min < -1 - RangeTolerance || max > 1 + RangeTolerance)
-            {
-                throw new ArgumentException(
-                    $"Images range over [{min:G4}, {max:G4}]; expected [-1, 1] (clamp samples before extracting features).", nameof(images));
-            }
-        }
+        var x = FeatureInput.ToCheckedFloat(images);
 
         var chunks = new List<Tensor>();
         for (long start = 0; start < x.shape[0]; start += ChunkSize)
