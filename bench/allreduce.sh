@@ -44,7 +44,11 @@ if ! dotnet build bench/AllReduce -c Release -nologo >"$work/build.log" 2>&1; th
     grep -E "error" "$work/build.log" >&2 || cat "$work/build.log" >&2
     exit 1
 fi
-ours=$(ls bench/AllReduce/bin/Release/net10.0/*/Orchestrator.Bench.AllReduce bench/AllReduce/bin/Release/net10.0/Orchestrator.Bench.AllReduce 2>/dev/null | head -1)
+ours=$(find bench/AllReduce/bin/Release -name Orchestrator.Bench.AllReduce -type f -perm -u+x | head -1)
+if [ -z "$ours" ]; then
+    echo "allreduce.sh: the build left no bench/AllReduce/bin/Release/.../Orchestrator.Bench.AllReduce" >&2
+    exit 1
+fi
 
 for round in $(seq 1 "$rounds"); do
     echo "allreduce: round $round/$rounds: gloo, $world processes ..."
