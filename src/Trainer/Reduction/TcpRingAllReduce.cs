@@ -26,6 +26,12 @@ public sealed class TcpRingAllReduce : IAllReduce, IDisposable
         Options = options;
         _left = left;
         _right = right;
+        // One thread drives both directions of a collective (RingPass), so the sockets never block.
+        if (left is not null && right is not null)
+        {
+            left.Blocking = false;
+            right.Blocking = false;
+        }
         // The whole per-ring pool: one piece to receive into and one to encode 16-bit floats into.
         _receiveScratch = left is null ? [] : GC.AllocateUninitializedArray<byte>(options.PieceBytes);
         _sendScratch = left is null || options.WireFormat == RingWireFormat.Float32 ? [] : GC.AllocateUninitializedArray<byte>(options.PieceBytes / 2);
@@ -134,22 +140,15 @@ public sealed class TcpRingAllReduce : IAllReduce, IDisposable
             {
                 return;
             }
-            using var pass = new RingPass<T>(this, _left, _right, buffer, operation, wire, sequence, _receiveScratch, _sendScratch);
+            var pass = new RingPass<T>(this, _left, _right, buffer, operation, wire, sequence, _receiveScratch, _sendScratch);
             using (cancellationToken.Register(() =>
             {
                 pass.Fail(new OperationCanceledException($"{operation} call {sequence} was cancelled on rank {Rank}", cancellationToken));
                 Close();
             }))
             {
-                var receive = Task.Factory.StartNew(pass.Receive, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-                var send = Task.Factory.StartNew(pass.Send, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-                await send.ConfigureAwait(false);
-                if (pass.Failure is not null)
-                {
-                    // The sender has passed the failure on; closing unblocks the receiver.
-                    Close();
-                }
-                await receive.ConfigureAwait(false);
+                // A thread of its own: the pass blocks in poll(2) between bursts, and the caller may overlap other work (GradientBuckets).
+                await Task.Factory.StartNew(pass.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             }
             if (pass.Failure is { } failure)
             {
