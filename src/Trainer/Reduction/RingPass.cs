@@ -381,8 +381,6 @@ internal sealed class RingPass<T>
             {
                 if (!PumpSend(TimeSpan.Zero))
                     _right.Poll(s_pollSlice, SelectMode.SelectWrite);
-                if (_outHeaderSent == RingFrame.Bytes && _outBodySent == _outBodyBytes)
-                    _framePending = false;
             }
             var payload = Encoding.UTF8.GetBytes($"{failure.PeerEndpoint}\n{failure.Message}");
             var message = new byte[RingFrame.Bytes + payload.Length];
