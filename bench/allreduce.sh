@@ -52,12 +52,16 @@ fi
 
 for round in $(seq 1 "$rounds"); do
     echo "allreduce: round $round/$rounds: gloo, $world processes ..."
-    /usr/bin/python3 "$anchor" "$world" | tee -a "$work/gloo.out"
+    /usr/bin/time -f "%U %S" -a -o "$work/gloo.cpu" /usr/bin/python3 "$anchor" "$world" | tee -a "$work/gloo.out"
     echo "allreduce: round $round/$rounds: ours (TcpRingAllReduce), $world processes ${ours_options[*]:-} ..."
-    "$ours" "$world" "${ours_options[@]}" | tee -a "$work/ours.out"
+    /usr/bin/time -f "%U %S" -a -o "$work/ours.cpu" "$ours" "$world" "${ours_options[@]}" | tee -a "$work/ours.out"
 done
 
 echo
+# CPU seconds (user + system, all processes of a side) move far less with load than wall times do; both sides
+# move the same bytes. The anchor's figure includes 1 + N Python interpreters importing torch (about 0.8 s each here).
+cpu() { awk '{ u += $1; s += $2; n++ } END { printf "user %.2f s + system %.2f s per run", u / n, s / n }' "$1"; }
+echo "cpu: ours $(cpu "$work/ours.cpu"); gloo $(cpu "$work/gloo.cpu")"
 echo "load average: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after ($(nproc) cores; above $(nproc) means other work shared them)"
 # Best busbw per size of each side, then one line per size.
 best() { sed -n 's/.*size=\([0-9]*\)MiB.*busbw=\([0-9.]*\)GB\/s.*/\1 \2/p' "$1"; }

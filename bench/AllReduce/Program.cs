@@ -5,7 +5,7 @@ using Orchestrator.Trainer.Reduction;
 namespace Orchestrator.Bench.AllReduce;
 
 /// <summary>
-/// usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--wire float32|bfloat16|float16]
+/// usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16]
 /// Starts N copies of itself (one ring member each) on 127.0.0.1 and times SumAsync on float32 buffers of
 /// 1, 16, 64 and 256 MiB exactly as gloo_allreduce.py does: buffers of ones, 2 warm-up calls, a barrier,
 /// then the mean of max(3, min(20, 2e9 / bytes)) calls. Rank 0 prints one line per size in the anchor's shape:
@@ -25,7 +25,7 @@ internal static class Program
         catch (ArgumentException error)
         {
             Console.Error.WriteLine($"Orchestrator.Bench.AllReduce: {error.Message}");
-            Console.Error.WriteLine("usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--wire float32|bfloat16|float16]");
+            Console.Error.WriteLine("usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16]");
             return 2;
         }
     }

@@ -5,7 +5,7 @@ internal sealed class TinyRun : IDisposable
 {
     private readonly TemporaryFolder _folder = new();
 
-    public TinyRun(int steps = 4, string extra = "")
+    public TinyRun(int steps = 4, string extra = "", string cluster = "workers_per_node: 2")
     {
         SpecPath = _folder.File("tiny.yaml");
         File.WriteAllText(SpecPath, $"""
@@ -25,7 +25,7 @@ internal sealed class TinyRun : IDisposable
               attention_heads: 2
               text_encoder: {"{"} width: 16, layers: 1, heads: 2 {"}"}
             train: {"{"} global_batch: 8, micro_batch: 2, steps: {steps}, optimizer: {"{"} lr: 0.002 {"}"} {"}"}
-            cluster: {"{"} workers_per_node: 2 {"}"}
+            cluster: {"{"} {cluster} {"}"}
             checkpoint: {"{"} every_steps: 2, keep_last: 5 {"}"}
             eval:
               prompts: [a red circle above a blue square, a green square left of a yellow triangle]

@@ -40,7 +40,7 @@ public sealed class CoordinatorProcess : IDisposable
         var evalBar = ProgressBar.ForConsole("eval", spec.Telemetry.Progress);
         var evaluation = new CheckpointEvaluation(
             spec, heldOut, spec.SamplesDirectory(), (done, total) => evalBar.Report(done, total, "sampler steps"));
-        var journal = new RunJournal(spec.Run.OutputDir, ProgressBar.ForConsole("train", spec.Telemetry.Progress));
+        var journal = new RunJournal(spec.Run.OutputDir, ProgressBar.ForConsole("train", spec.Telemetry.Progress), resume?.Manifest.Step ?? long.MaxValue);
         var schedule = new RunSchedule(startStep, data.Setup.TotalSteps, spec.Checkpoint, spec.Eval);
         var timeout = TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds);
         CoordinatorProcess? process = null;

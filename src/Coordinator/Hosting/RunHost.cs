@@ -96,7 +96,6 @@ public static class RunHost
         akka.actor.serializers.orchestrator = "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}"
         akka.actor.serialization-bindings { "{{typeof(IClusterMessage).AssemblyQualifiedName}}" = orchestrator }
         akka.actor.serialization-identifiers { "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}" = {{ClusterMessageSerializer.Id}} }
-        akka.actor.serialize-messages = {{(cluster.VerifySerialization ? "on" : "off")}}
         akka.cluster.log-info = off
         akka.remote.log-remote-lifecycle-events = off
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Orchestrator.Trainer.Reduction;
 
@@ -7,36 +5,30 @@ namespace Orchestrator.Coordinator.Nodes;
 
 /// <summary>
 /// A trainer node's side of the gradient data plane (DESIGN.md, "The control plane and the data plane"):
-/// its workers reduce in memory first, and one ring among the nodes carries the rest. Each group generation
-/// gets fresh connections; a stale peer of an older generation is refused.
+/// its workers reduce in memory first, and one TCP ring among the nodes carries the rest
+/// (<see cref="HierarchicalAllReduce"/> over <see cref="TcpRingAllReduce"/>). Each group generation gets
+/// fresh connections on this node's one listener; a peer of an older generation is refused.
 /// </summary>
 public sealed class NodeDataPlane : IDisposable
 {
-    private readonly TcpListener _listener;
+    private readonly RingListener _listener;
     private readonly TimeSpan _collectiveTimeout;
 
-    private NodeDataPlane(TcpListener listener, string endpoint, TimeSpan collectiveTimeout)
+    private NodeDataPlane(RingListener listener, TimeSpan collectiveTimeout)
     {
         _listener = listener;
-        Endpoint = endpoint;
         _collectiveTimeout = collectiveTimeout;
     }
 
     /// <summary>host:port that the other nodes' rings connect to.</summary>
-    public string Endpoint { get; }
+    public string Endpoint => _listener.Endpoint;
 
     /// <summary>Listens on <paramref name="host"/>:<paramref name="port"/> (0: a free port) for ring peers.</summary>
-    public static NodeDataPlane Listen(string host, int port, TimeSpan collectiveTimeout)
-    {
-        var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
-        var listener = new TcpListener(address, port);
-        listener.Start();
-        int bound = ((IPEndPoint)listener.LocalEndpoint).Port;
-        return new NodeDataPlane(listener, $"{host}:{bound}", collectiveTimeout);
-    }
+    public static NodeDataPlane Listen(string host, int port, TimeSpan collectiveTimeout) =>
+        new(RingListener.Start(host, port), collectiveTimeout);
 
-    /// <summary>Connects this node's part of group <paramref name="form"/>: one reducer per local worker.</summary>
-    public Task<DataPlaneGeneration> ConnectAsync(FormGroup form, IActorRef self)
+    /// <summary>Connects this node's part of group <paramref name="form"/>: one reducer per local worker, in local order.</summary>
+    public async Task<DataPlaneGeneration> ConnectAsync(FormGroup form, IActorRef self, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(form);
         int index = form.Nodes.ToList().FindIndex(n => n.Node.Equals(self));
@@ -45,14 +37,27 @@ public sealed class NodeDataPlane : IDisposable
             throw new InvalidOperationException($"generation {form.Generation} does not include this node");
         }
         var me = form.Nodes[index];
-        var local = new InProcessAllReduceGroup(me.Workers, _collectiveTimeout);
         if (form.Nodes.Count == 1)
         {
-            var members = Enumerable.Range(0, me.Workers).Select(local.Member).ToList();
-            return Task.FromResult(new DataPlaneGeneration(
-                form.Generation, form.WorldSize, members, () => local.Abort($"generation {form.Generation} ended")));
+            var local = new InProcessAllReduceGroup(me.Workers, _collectiveTimeout);
+            return new DataPlaneGeneration(
+                form.Generation, form.WorldSize, [.. Enumerable.Range(0, me.Workers).Select(local.Member)],
+                () => local.Abort($"generation {form.Generation} ended"));
         }
-        throw new NotSupportedException("groups of several nodes need the TCP ring");
+        if (form.Nodes.FirstOrDefault(n => n.Workers != me.Workers) is { } other)
+        {
+            // Global rank = node index * workers per node + local rank (HierarchicalAllReduce).
+            throw new InvalidOperationException(
+                $"generation {form.Generation} mixes nodes of {me.Workers} and {other.Workers} workers; every trainer node of a run needs the same cluster.workers_per_node");
+        }
+        var ring = await TcpRingAllReduce.ConnectAsync(
+            _listener,
+            new RingGeneration(form.Generation, index, [.. form.Nodes.Select(n => n.RingEndpoint)]),
+            new TcpRingOptions(_collectiveTimeout),
+            cancellationToken).ConfigureAwait(false);
+        var hierarchy = new HierarchicalAllReduce(me.Workers, ring, _collectiveTimeout);
+        return new DataPlaneGeneration(
+            form.Generation, form.WorldSize, [.. Enumerable.Range(0, me.Workers).Select(hierarchy.Member)], ring.Dispose);
     }
 
     public void Dispose() => _listener.Dispose();

@@ -25,6 +25,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     private IActorRef? _coordinator;
     private DataPlaneGeneration? _generation;
     private FormGroup? _forming;
+    private CancellationTokenSource? _connecting;
     private int _joined;
 
     public TrainerNodeActor(
@@ -63,7 +64,12 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, RegisterInterval);
     }
 
-    protected override void PostStop() => _generation?.Dispose();
+    protected override void PostStop()
+    {
+        _connecting?.Cancel();
+        _connecting?.Dispose();
+        _generation?.Dispose();
+    }
 
     private void Register() =>
         _coordinatorProxy.Tell(new RegisterTrainerNode(Self, _workers, _dataPlane.Endpoint), Self);
@@ -111,10 +117,13 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         // and the coordinator, which has moved on, ignores them.
         _generation?.Dispose();
         _generation = null;
+        _connecting?.Cancel();
+        _connecting?.Dispose();
+        _connecting = new CancellationTokenSource();
         _forming = form;
         _joined = 0;
         var self = Self;
-        _dataPlane.ConnectAsync(form, Self).PipeTo(
+        _dataPlane.ConnectAsync(form, Self, _connecting.Token).PipeTo(
             self,
             success: generation => new MembersReady(form.Generation, generation),
             failure: e => new FormationFailed(form.Generation, $"data plane of generation {form.Generation}: {e.GetBaseException().Message}"));

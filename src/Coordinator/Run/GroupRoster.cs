@@ -6,7 +6,8 @@ namespace Orchestrator.Coordinator.Run;
 /// <summary>
 /// The trainer nodes offered to the run and the group built from them. Plain class: the run coordinator
 /// calls it, tests drive it. Nodes keep their registration order, so ranks are stable while membership
-/// does not change; a group takes whole nodes, in that order, up to max_workers.
+/// does not change; a group takes whole nodes, in that order, up to max_workers, all with as many workers
+/// as the first.
 /// </summary>
 public sealed class GroupRoster(int minWorkers, int maxWorkers)
 {
@@ -48,7 +49,8 @@ public sealed class GroupRoster(int minWorkers, int maxWorkers)
         var workers = new List<IActorRef>();
         foreach (var node in _nodes)
         {
-            if (workers.Count + node.Workers.Count > maxWorkers)
+            // The hierarchical reducer needs the same number of workers on every node of a group.
+            if (workers.Count + node.Workers.Count > maxWorkers || (chosen.Count > 0 && node.Workers.Count != chosen[0].Workers))
             {
                 continue;
             }

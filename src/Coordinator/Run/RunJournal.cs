@@ -38,19 +38,39 @@ public sealed class RunJournal : IDisposable
     private string? _lastCheckpoint;
     private EvaluationCompleted? _lastEvaluation;
 
-    public RunJournal(string outputDirectory, ProgressBar progress)
+    /// <param name="outputDirectory">where metrics.jsonl, consumed-samples.tsv and the plots go</param>
+    /// <param name="progress">the live progress bar</param>
+    /// <param name="resumeStep">the step a resumed run starts from: samples logged for later steps belong to a timeline the checkpoint discarded</param>
+    public RunJournal(string outputDirectory, ProgressBar progress, long resumeStep = long.MaxValue)
     {
         _outputDirectory = outputDirectory;
         Directory.CreateDirectory(outputDirectory);
         MetricsPath = Path.Combine(outputDirectory, "metrics.jsonl");
         _metrics = new StreamWriter(new FileStream(MetricsPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         ConsumedPath = Path.Combine(outputDirectory, "consumed-samples.tsv");
+        ForgetConsumedFrom(ConsumedPath, resumeStep);
         _consumed = new StreamWriter(new FileStream(ConsumedPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         _progress = progress;
     }
 
     /// <summary>One line per committed sample: step, rank, key (tab-separated). Only committed steps are written.</summary>
     public string ConsumedPath { get; }
+
+    // A run resumed from the checkpoint of step S redoes steps S, S+1, ...: their earlier lines go, so the
+    // log holds exactly the samples that the weights have seen.
+    private static void ForgetConsumedFrom(string path, long step)
+    {
+        if (step == long.MaxValue || !File.Exists(path))
+        {
+            return;
+        }
+        var kept = File.ReadLines(path)
+            .Where(line => long.TryParse(line.AsSpan(0, Math.Max(line.IndexOf('\t'), 0)), CultureInfo.InvariantCulture, out long s) && s < step)
+            .ToList();
+        string temporary = path + ".tmp";
+        File.WriteAllLines(temporary, kept);
+        File.Move(temporary, path, overwrite: true);
+    }
 
     public string MetricsPath { get; }
 

@@ -224,8 +224,6 @@ public sealed record ClusterSection
     public int DataPlanePort { get; init; }
     /// <summary>How long an unreachable node may stay unreachable before the Split Brain Resolver downs it.</summary>
     public double DownAfterSeconds { get; init; } = 7;
-    /// <summary>Every message is serialized even between actors of one process, as a test of the cluster protocol.</summary>
-    public bool VerifySerialization { get; init; }
 }
 
 /// <summary>When checkpoints are written and which are kept.</summary>

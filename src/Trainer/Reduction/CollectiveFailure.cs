@@ -12,7 +12,8 @@ public static class CollectiveFailure
     public static bool Is(Exception e) => e switch
     {
         AggregateException aggregate => aggregate.InnerExceptions.All(Is),
-        TimeoutException or SocketException or IOException or ObjectDisposedException or CollectiveAbortedException => true,
+        TimeoutException or SocketException or IOException or ObjectDisposedException or CollectiveAbortedException
+            or CollectiveFailedException => true,
         _ => e.InnerException is { } inner && Is(inner),
     };
 }

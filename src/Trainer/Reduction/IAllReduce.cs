@@ -3,8 +3,8 @@ namespace Orchestrator.Trainer.Reduction;
 /// <summary>
 /// One member's view of a collective group: every member calls the same operations in the same
 /// order with buffers of the same length, and each call returns when the buffer holds the
-/// reduction over all members. In-process now (<see cref="InProcessAllReduceGroup"/>); the TCP
-/// ring all-reduce of the many-processes issue implements the same interface.
+/// reduction over all members: in memory (<see cref="InProcessAllReduceGroup"/>), between processes
+/// (<see cref="TcpRingAllReduce"/>), or both (<see cref="HierarchicalAllReduce"/>).
 /// </summary>
 public interface IAllReduce
 {

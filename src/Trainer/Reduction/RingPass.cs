@@ -121,7 +121,7 @@ internal sealed class RingPass<T>
                     lastReceived = clock.Elapsed;
                     progressed = true;
                 }
-                if (progressed)
+                if (progressed || (_sendDone && _receiveDone))
                 {
                     continue;
                 }
@@ -144,7 +144,7 @@ internal sealed class RingPass<T>
         }
     }
 
-    // Sends as much as the right socket takes; true when any byte went out.
+    // Sends until a frame is complete or the right socket takes no more; true when any byte went out.
     private bool PumpSend(TimeSpan idle)
     {
         bool progressed = false;
@@ -171,8 +171,9 @@ internal sealed class RingPass<T>
                 _outBodySent += sent;
             if (_outHeaderSent == RingFrame.Bytes && _outBodySent == _outBodyBytes)
             {
+                // One frame per turn, then the receiving side gets its turn: the two directions advance in step.
                 _framePending = false;
-                idle = TimeSpan.Zero;
+                return true;
             }
         }
     }
@@ -239,7 +240,7 @@ internal sealed class RingPass<T>
         ? _sendScratch.AsSpan(0, _outBodyBytes)
         : MemoryMarshal.AsBytes(_buffer.AsSpan(_outBodyAt, _outBodyBytes / Marshal.SizeOf<T>()));
 
-    // Reads what the left socket has; true when any byte came in.
+    // Reads until a piece is complete or the left socket has nothing more; true when any byte came in.
     private bool PumpReceive()
     {
         bool progressed = false;
@@ -266,6 +267,7 @@ internal sealed class RingPass<T>
                 if (_inBodyRead == _inBodyBytes)
                 {
                     CompletePiece();
+                    return true;
                 }
             }
             else
@@ -379,8 +381,6 @@ internal sealed class RingPass<T>
             {
                 if (!PumpSend(TimeSpan.Zero))
                     _right.Poll(s_pollSlice, SelectMode.SelectWrite);
-                if (_outHeaderSent == RingFrame.Bytes && _outBodySent == _outBodyBytes)
-                    _framePending = false;
             }
             var payload = Encoding.UTF8.GetBytes($"{failure.PeerEndpoint}\n{failure.Message}");
             var message = new byte[RingFrame.Bytes + payload.Length];

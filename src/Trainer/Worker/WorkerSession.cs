@@ -41,7 +41,9 @@ public sealed class WorkerSession(TrainingSetup setup, ModelReplica replica)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(member);
-        Settle(committedSteps);
+        Commit(committedSteps);
+        // What the coordinator did not commit, no survivor applies: the new group redoes that step.
+        _pending = null;
         _trainer = new ReplicaTrainer(setup, replica, member);
         Generation = generation;
         if (checkpoint is not null)
@@ -64,7 +66,7 @@ public sealed class WorkerSession(TrainingSetup setup, ModelReplica replica)
     public async Task<PendingUpdate> StepAsync(long step, CancellationToken cancellationToken)
     {
         var trainer = _trainer ?? throw new InvalidOperationException("the worker has not joined a group yet");
-        Settle(step);
+        Commit(step);
         if (replica.AppliedSteps != step)
         {
             throw new InvalidOperationException($"rank {Rank}: asked for step {step} holding {replica.AppliedSteps} applied steps");
@@ -73,23 +75,23 @@ public sealed class WorkerSession(TrainingSetup setup, ModelReplica replica)
         return _pending;
     }
 
-    /// <summary>Applies a pending update of a step below <paramref name="committedSteps"/>; drops one at or above it.</summary>
-    public void Settle(long committedSteps)
+    /// <summary>
+    /// Applies a pending update of a step below <paramref name="committedSteps"/>. A later one stays pending:
+    /// commands from different senders (a checkpoint request, the next step) may arrive in either order.
+    /// </summary>
+    public void Commit(long committedSteps)
     {
-        if (_pending is { } pending)
+        if (_pending is { } pending && pending.Outcome.Step < committedSteps)
         {
             _pending = null;
-            if (pending.Outcome.Step < committedSteps)
-            {
-                (_trainer ?? throw new InvalidOperationException("a pending update without a group")).Apply(pending);
-            }
+            (_trainer ?? throw new InvalidOperationException("a pending update without a group")).Apply(pending);
         }
     }
 
     /// <summary>The state after <paramref name="committedSteps"/> steps, copied to host memory for a checkpoint.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, SafeTensor>>> Capture(long committedSteps)
     {
-        Settle(committedSteps);
+        Commit(committedSteps);
         if (replica.AppliedSteps != committedSteps)
         {
             throw new InvalidOperationException($"rank {Rank}: asked for the state after {committedSteps} steps holding {replica.AppliedSteps}");
@@ -100,7 +102,7 @@ public sealed class WorkerSession(TrainingSetup setup, ModelReplica replica)
     /// <summary>Commits through <paramref name="committedSteps"/> and fingerprints the whole state (sha256).</summary>
     public string Finish(long committedSteps)
     {
-        Settle(committedSteps);
+        Commit(committedSteps);
         return StateBroadcast.Fingerprint(replica);
     }
 }

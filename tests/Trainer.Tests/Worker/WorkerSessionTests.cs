@@ -55,6 +55,24 @@ public sealed class WorkerSessionTests
     }
 
     [Fact]
+    public async Task A_checkpoint_request_that_arrives_after_the_next_step_captures_the_committed_state_and_keeps_the_step()
+    {
+        using var tiny = await TinyTraining.CreateAsync();
+        var sessions = Sessions(tiny, 1);
+        await JoinAsync(sessions, generation: 1, committed: 0);
+        await StepsAsync(sessions, 0, 2);
+
+        // Step 2 is already reduced when the request for the state after 2 steps comes in.
+        await sessions[0].StepAsync(2, CancellationToken.None);
+        var captured = sessions[0].Capture(2);
+        await sessions[0].StepAsync(3, CancellationToken.None);
+
+        Assert.Equal(2, captured[ModelReplica.OptimizerFile].Single(t => t.Key == "step").Value.ToLongs()[0]);
+        Assert.Equal(3, sessions[0].Replica.AppliedSteps);
+        Dispose(sessions);
+    }
+
+    [Fact]
     public async Task A_committed_pending_step_is_applied_when_the_group_re_forms()
     {
         using var tiny = await TinyTraining.CreateAsync();

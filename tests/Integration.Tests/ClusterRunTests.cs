@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Integration.Tests;
+
+/// <summary>
+/// Runs that span processes on 127.0.0.1: a coordinator and trainer nodes as real `orchestrator`
+/// processes joined in one Akka cluster, gradients on the TCP ring, failures by SIGKILL. Every control
+/// message between them crosses the wire through the cluster serializer.
+/// </summary>
+public sealed class ClusterRunTests(ITestOutputHelper output)
+{
+    private const int StepsPerEpoch = 8;
+    private const int RowsPerEpoch = 64;
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task A_coordinator_and_two_trainer_processes_train_an_epoch_consuming_every_sample_once()
+    {
+        int port = RoleProcess.FreePort();
+        using var run = Run(steps: StepsPerEpoch, port, workersPerNode: 1, minWorkers: 2);
+        await MakeShardsAsync(run);
+        using var coordinator = Coordinator(run, port);
+        using var first = Trainer(run, "trainer-1");
+        using var second = Trainer(run, "trainer-2");
+
+        await ExpectSuccessAsync(coordinator, first, second);
+
+        AssertEverySampleOncePerEpoch(run, epochs: 1);
+        var fingerprints = Fingerprints(run);
+        Assert.Equal(2, fingerprints.Count);
+        Assert.Single(fingerprints.Distinct());
+    }
+
+    [Fact]
+    public async Task A_trainer_killed_mid_run_is_dropped_and_the_run_finishes_with_every_sample_once_per_epoch()
+    {
+        int port = RoleProcess.FreePort();
+        using var run = Run(steps: 2 * StepsPerEpoch, port, workersPerNode: 2, minWorkers: 2);
+        await MakeShardsAsync(run);
+        using var coordinator = Coordinator(run, port);
+        using var survivor = Trainer(run, "survivor");
+        using var victim = Trainer(run, "victim");
+
+        int killAt = Random.Shared.Next(2, StepsPerEpoch + 2);
+        await WaitForStepAsync(run, coordinator, killAt);
+        var killedAt = DateTime.UtcNow;
+        victim.Kill();
+        output.WriteLine($"killed the victim after step {killAt}");
+
+        await ExpectSuccessAsync(coordinator, survivor);
+
+        AssertEverySampleOncePerEpoch(run, epochs: 2);
+        var records = Records(run);
+        Assert.Contains(records, r => Event(r) == "node_lost");
+        var regrouped = records.Last(r => Event(r) == "group");
+        Assert.Equal(2, regrouped.GetProperty("world_size").GetInt32());
+        var firstStepAfter = records.First(r => Event(r) is null && Time(r) > killedAt);
+        double recovery = (Time(firstStepAfter) - killedAt).TotalSeconds;
+        output.WriteLine($"recovery: {recovery:0.0} s");
+        Assert.True(recovery <= 30, $"the first step after the kill came {recovery:0.0} s later");
+        var fingerprints = Fingerprints(run);
+        Assert.Equal(2, fingerprints.Count);
+        Assert.Single(fingerprints.Distinct());
+    }
+
+    [Fact]
+    public async Task A_trainer_joining_mid_run_ends_with_the_weights_of_the_others()
+    {
+        int port = RoleProcess.FreePort();
+        // Long enough that the joiner's process is up (a few seconds) well before the run ends.
+        const int epochs = 12;
+        using var run = Run(steps: epochs * StepsPerEpoch, port, workersPerNode: 2, minWorkers: 2);
+        await MakeShardsAsync(run);
+        using var coordinator = Coordinator(run, port);
+        using var first = Trainer(run, "first");
+        await WaitForStepAsync(run, coordinator, 3);
+        using var joiner = Trainer(run, "joiner");
+
+        await ExpectSuccessAsync(coordinator, first, joiner);
+
+        var records = Records(run);
+        Assert.Contains(records, r => Event(r) == "group" && r.GetProperty("world_size").GetInt32() == 4 && r.GetProperty("step").GetInt64() >= 3);
+        var fingerprints = Fingerprints(run);
+        Assert.Equal(4, fingerprints.Count);
+        Assert.Single(fingerprints.Distinct());
+        AssertEverySampleOncePerEpoch(run, epochs);
+    }
+
+    [Fact]
+    public async Task A_killed_coordinator_is_replaced_and_the_run_finishes_from_the_checkpoint()
+    {
+        int[] ports = [RoleProcess.FreePort(), RoleProcess.FreePort(), RoleProcess.FreePort()];
+        using var run = Run(steps: 2 * StepsPerEpoch, ports[0], workersPerNode: 1, minWorkers: 2, seedPorts: ports);
+        await MakeShardsAsync(run);
+        using var coordinator = Coordinator(run, ports[0]);
+        using var first = Trainer(run, "trainer-1", ports[1]);
+        using var second = Trainer(run, "trainer-2", ports[2]);
+        await WaitUntilAsync(() => Records(run).Any(r => Event(r) == "checkpoint" && r.GetProperty("step").GetInt64() >= 4), coordinator);
+        coordinator.Kill();
+        output.WriteLine("killed the coordinator");
+
+        using var successor = Coordinator(run, RoleProcess.FreePort(), "successor");
+        await ExpectSuccessAsync(successor, first, second);
+
+        Assert.Contains("resuming from", successor.Output, StringComparison.Ordinal);
+        var starts = Records(run).Where(r => Event(r) == "start").ToList();
+        Assert.Equal(2, starts.Count);
+        Assert.True(starts[1].GetProperty("step").GetInt64() >= 4, "the successor did not start from the checkpoint");
+        AssertEverySampleOncePerEpoch(run, epochs: 2);
+        Assert.Single(Fingerprints(run).Distinct());
+    }
+
+    private static TinyRun Run(int steps, int coordinatorPort, int workersPerNode, int minWorkers, int[]? seedPorts = null)
+    {
+        string seeds = string.Join(", ", (seedPorts ?? [coordinatorPort]).Select(p => $"akka.tcp://orchestrator@127.0.0.1:{p}"));
+        return new TinyRun(
+            steps,
+            extra: "telemetry: { progress: false }",
+            cluster: $"workers_per_node: {workersPerNode}, min_workers: {minWorkers}, max_workers: 4, seed_nodes: [{seeds}], " +
+                     "collective_timeout_seconds: 20, down_after_seconds: 3");
+    }
+
+    private static async Task MakeShardsAsync(TinyRun run)
+    {
+        var made = await OrchestratorProcess.RunAsync(run.Directory, TimeSpan.FromMinutes(2), "shards", "make", "--config", run.SpecPath);
+        Assert.True(made.ExitCode == 0, made.Output + made.Error);
+    }
+
+    private static RoleProcess Coordinator(TinyRun run, int port, string name = "coordinator") =>
+        RoleProcess.Start(name, run.Directory, "coordinator", "--config", run.SpecPath, "--port", port.ToString(CultureInfo.InvariantCulture));
+
+    private static RoleProcess Trainer(TinyRun run, string name, int port = 0) =>
+        RoleProcess.Start(name, run.Directory, "trainer", "--config", run.SpecPath, "--port", port.ToString(CultureInfo.InvariantCulture));
+
+    private async Task ExpectSuccessAsync(RoleProcess coordinator, params RoleProcess[] trainers)
+    {
+        try
+        {
+            Assert.Equal(0, await coordinator.ExitAsync(RunLimit));
+            foreach (var trainer in trainers)
+            {
+                Assert.Equal(0, await trainer.ExitAsync(TimeSpan.FromSeconds(60)));
+            }
+        }
+        finally
+        {
+            foreach (var process in trainers.Prepend(coordinator))
+            {
+                output.WriteLine($"--- {process.Name} ---\n{process.Output}");
+            }
+        }
+    }
+
+    private static Task WaitForStepAsync(TinyRun run, RoleProcess coordinator, long step) =>
+        WaitUntilAsync(() => Records(run).Any(r => Event(r) is null && r.GetProperty("step").GetInt64() >= step), coordinator);
+
+    // Polls the run's files: the processes are separate, so there is no event to wait on in this one.
+    private static async Task WaitUntilAsync(Func<bool> condition, RoleProcess coordinator)
+    {
+        using var limit = new CancellationTokenSource(RunLimit);
+        while (!condition())
+        {
+            if (limit.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the run did not get there in time; the coordinator's output:\n{coordinator.Output}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        }
+    }
+
+    private static void AssertEverySampleOncePerEpoch(TinyRun run, int epochs)
+    {
+        var lines = File.ReadAllLines(Path.Combine(run.Directory, "out", "consumed-samples.tsv"))
+            .Select(line => line.Split('\t'))
+            .Select(f => (Step: long.Parse(f[0], CultureInfo.InvariantCulture), Key: f[2]))
+            .ToList();
+        var byEpoch = lines.GroupBy(l => l.Step / StepsPerEpoch).OrderBy(g => g.Key).ToList();
+        Assert.Equal(epochs, byEpoch.Count);
+        foreach (var epoch in byEpoch)
+        {
+            Assert.Equal(RowsPerEpoch, epoch.Count());
+            Assert.Equal(RowsPerEpoch, epoch.Select(l => l.Key).Distinct().Count());
+        }
+    }
+
+    private static List<string> Fingerprints(TinyRun run) =>
+        Records(run).Last(r => Event(r) == "replicas").GetProperty("fingerprints").EnumerateArray().Select(f => f.GetString()!).ToList();
+
+    private static List<JsonElement> Records(TinyRun run)
+    {
+        string path = Path.Combine(run.Directory, "out", "metrics.jsonl");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var records = new List<JsonElement>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.EndsWith('}'))
+            {
+                using var document = JsonDocument.Parse(line);
+                records.Add(document.RootElement.Clone());
+            }
+        }
+        return records;
+    }
+
+    private static string? Event(JsonElement record) => record.TryGetProperty("event", out var e) ? e.GetString() : null;
+
+    private static DateTime Time(JsonElement record) =>
+        DateTime.Parse(record.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Orchestrator.Integration.Tests;
+
+/// <summary>
+/// One `orchestrator` role (coordinator, trainer) as a real, long-running process: output captured,
+/// awaited to its end, or killed with SIGKILL as a failure test needs.
+/// </summary>
+internal sealed class RoleProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private RoleProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static RoleProcess Start(string name, string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["MALLOC_ARENA_MAX"] = "2";
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var role = new RoleProcess(name, process);
+        process.OutputDataReceived += (_, e) => role.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => role.Append(e.Data);
+        process.Exited += (_, _) => role._exited.TrySetResult(process.ExitCode);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return role;
+    }
+
+    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The exit code, or a timeout that carries the output so far.</summary>
+    public async Task<int> ExitAsync(TimeSpan limit)
+    {
+        try
+        {
+            int code = await _exited.Task.WaitAsync(limit);
+            _process.WaitForExit();
+            return code;
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} did not end within {limit.TotalSeconds} s; its output:\n{Output}");
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no goodbye to the cluster, sockets closed by the kernel.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
