@@ -86,13 +86,20 @@ public static class ImageDecoder
         if (result != SKCodecResult.Success)
         {
             decoded.Dispose();
-            reason = result == SKCodecResult.IncompleteInput ? RowSkipReason.TruncatedImage : RowSkipReason.Undecodable;
+            reason = result == SKCodecResult.IncompleteInput || (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !EndsWithEoi(encoded))
+                ? RowSkipReason.TruncatedImage
+                : RowSkipReason.Undecodable;
             return false;
         }
 
         bitmap = Upright(decoded, codec.EncodedOrigin);
         return true;
     }
+
+    // SKCodec reports a cut progressive JPEG as invalid input, not incomplete: a JPEG whose last
+    // bytes are not the end-of-image marker (FF D9, ITU-T T.81 B.2.1) was cut.
+    private static bool EndsWithEoi(byte[] encoded) =>
+        encoded.Length >= 2 && encoded[^2] == 0xFF && encoded[^1] == 0xD9;
 
     // libjpeg-turbo decodes at k/8 scales (the inverse DCT scaled, cheaper than decoding full size and
     // resizing); GetScaledDimensions rounds a requested scale down to one it supports and gives the
