@@ -11,7 +11,8 @@ public static class ImageTransform
     /// <summary>
     /// Resizes <paramref name="image"/> so its shorter side is <paramref name="size"/>, crops the
     /// centre square and returns it as float[3 * size * size] in CHW order (R, G, B planes), each
-    /// value c/127.5 - 1. Transparent pixels are composited over white.
+    /// value c/127.5 - 1. Transparent pixels are composited over white. Resizing is a triangle filter
+    /// (bilinear, antialiased when shrinking: <see cref="TriangleResize"/>), on the centre square only.
     /// </summary>
     public static float[] ToChw(SKBitmap image, int size)
     {
@@ -48,30 +49,7 @@ public static class ImageTransform
             return;
         }
 
-        // Downscaling by 2x or more (PNG, or a JPEG no k/8 scale brings near S): trilinear over
-        // mipmaps, no aliasing. Under 2x (what scale-on-decode leaves): bilinear, which reads the 2x2
-        // neighbours without building a mip chain. Upscaling: Mitchell-Netravali cubic (Mitchell and
-        // Netravali, 1988), the usual choice for enlarging without ringing.
-        SKSamplingOptions sampling = side >= 2 * size
-            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-            : side > size
-                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None)
-                : new SKSamplingOptions(SKCubicResampler.Mitchell);
-
-        // Only the centre square is drawn, straight to S x S. Src blending writes every target pixel
-        // (the square covers it), so the new bitmap needs no clearing; white goes under in ToPlanes.
-        // An immutable bitmap's SKImage shares its pixels by reference count instead of copying them,
-        // so the image stays valid whatever is disposed first.
-        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
-        image.SetImmutable();
-        using (var source = SKImage.FromBitmap(image))
-        using (var canvas = new SKCanvas(target))
-        using (var paint = new SKPaint { BlendMode = SKBlendMode.Src })
-        {
-            canvas.DrawImage(source, SKRect.Create(left, top, side, side), SKRect.Create(size, size), sampling, paint);
-        }
-
-        ToPlanes(target.GetPixelSpan(), target.RowBytes, 0, 0, size, chw);
+        TriangleResize.ToPlanes(image.GetPixelSpan(), image.RowBytes, left, top, side, size, chw);
     }
 
     /// <summary>Decodes and transforms one image cell; false with the skip reason when the row cannot be used.</summary>

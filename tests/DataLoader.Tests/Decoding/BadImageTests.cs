@@ -11,7 +11,7 @@ public sealed class BadImageTests
     [Fact]
     public void A_cmyk_jpeg_decodes_to_its_colours()
     {
-        float[] chw = Load(JpegFixtures.Cmyk);
+        float[] chw = Load(PilFixtures.Cmyk);
 
         AssertNear((1f, -1f, -1f), Pixel(chw, 2, 16), 0.15f);
         AssertNear((-1f, -1f, 1f), Pixel(chw, Size - 3, 16), 0.15f);
@@ -20,7 +20,7 @@ public sealed class BadImageTests
     [Fact]
     public void A_progressive_jpeg_decodes_to_its_colours()
     {
-        float[] chw = Load(JpegFixtures.Progressive);
+        float[] chw = Load(PilFixtures.Progressive);
 
         AssertNear((1f, -1f, -1f), Pixel(chw, 2, 16), 0.15f);
         AssertNear((-1f, -1f, 1f), Pixel(chw, Size - 3, 16), 0.15f);
@@ -30,7 +30,7 @@ public sealed class BadImageTests
     public void A_cut_progressive_jpeg_is_skipped_as_truncated()
     {
         // Cut inside the last scan (the refinement scans come after the first full picture).
-        byte[] jpeg = JpegFixtures.Progressive;
+        byte[] jpeg = PilFixtures.Progressive;
 
         Assert.False(ImageTransform.TryLoad(jpeg[..^12], Size, out _, out RowSkipReason reason));
         Assert.Equal(RowSkipReason.TruncatedImage, reason);
@@ -39,7 +39,7 @@ public sealed class BadImageTests
     [Fact]
     public void A_grayscale_jpeg_gives_three_equal_channels()
     {
-        float[] chw = Load(JpegFixtures.Grayscale);
+        float[] chw = Load(PilFixtures.Grayscale);
 
         AssertNear((-1f, -1f, -1f), Pixel(chw, 2, 16), 0.05f);
         AssertNear((1f, 1f, 1f), Pixel(chw, Size - 3, 16), 0.05f);
