@@ -13,7 +13,7 @@ namespace Orchestrator.Bench.DataThroughput;
 /// The tensor stage is the allocation of that tensor (libtorch's empty).
 /// Keeps the time spent in each of the three stages.
 /// </summary>
-internal sealed class LoaderPath(int size) : IImagePath
+internal sealed class LoaderPath(int size)
 {
     private long _decodeTicks;
     private long _transformTicks;
