@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using SkiaSharp;
@@ -86,6 +87,7 @@ public static class ImageTransform
     // premultiplied channel c (Porter and Duff, 1984), exact in integers and at most 255 since c <= a;
     // opaque pixels (a = 255) keep c. Eight pixels at a time: an RGBA pixel read as a little-endian
     // uint is R | G << 8 | B << 16 | A << 24.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ToPlanes(ReadOnlySpan<byte> pixels, int rowBytes, int left, int top, int size, Span<float> chw)
     {
         int plane = size * size;
