@@ -6,12 +6,10 @@ using TorchSharp;
 namespace Orchestrator.Bench.DataThroughput;
 
 /// <summary>
-/// usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W] [--path loader|proposed]
-/// Times the loader's per-image path (or, with --path proposed, the bench-only ProposedPath) on DIR's
-/// *.jpg, on the calling thread only, the way ../shared/bench/anchors/pil_decode.py times torchvision + PIL: files read into memory first (not
+/// usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W]
+/// Times the loader's per-image path on DIR's *.jpg, on the calling thread only, the way ../shared/bench/anchors/pil_decode.py times torchvision + PIL: files read into memory first (not
 /// timed), W warm-up images (50), then N images (1000) cycling over the files in name order.
-/// The last line is the result: "ours: N images in Ts: X images/s on one thread (F distinct JPEGs)",
-/// "proposed:" in place of "ours:" for the proposed path.
+/// The last line is the result: "ours: N images in Ts: X images/s on one thread (F distinct JPEGs)".
 /// </summary>
 internal static class Program
 {
@@ -32,28 +30,17 @@ internal static class Program
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
         {
-            Console.Error.WriteLine("usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W] [--path loader|proposed]");
+            Console.Error.WriteLine("usage: Orchestrator.Bench.DataThroughput DIR [--size S] [--images N] [--warmup W]");
             return 2;
         }
         string folder = args[0];
         int size = 256;
         int images = 1000;
         int warmUp = 50;
-        bool proposed = false;
         for (int i = 1; i < args.Length; i += 2)
         {
             if (i + 1 >= args.Length)
                 throw new ArgumentException($"Option {args[i]} needs a value.");
-            if (args[i] == "--path")
-            {
-                proposed = args[i + 1] switch
-                {
-                    "loader" => false,
-                    "proposed" => true,
-                    _ => throw new ArgumentException($"Option --path is '{args[i + 1]}'; expected loader or proposed."),
-                };
-                continue;
-            }
             if (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
                 throw new ArgumentException($"Option {args[i]} is '{args[i + 1]}'; expected a whole number, 1 or more.");
             switch (args[i])
@@ -61,22 +48,22 @@ internal static class Program
                 case "--size": size = value; break;
                 case "--images": images = value; break;
                 case "--warmup": warmUp = value; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}; expected --size, --images, --warmup or --path.");
+                default: throw new ArgumentException($"Unknown option {args[i]}; expected --size, --images or --warmup.");
             }
         }
 
         // The tensor copy is the only libtorch work here; pinned anyway, as the anchor pins its torch.
         torch.set_num_threads(1);
         var files = ReadJpegs(folder);
-        string label = proposed ? "proposed" : "ours";
-        Console.WriteLine($"{label}: {(proposed ? "bench-only proposed path (ProposedPath.cs)" : "the loader's path (ImageDecoder.TryDecode, ImageTransform.ToChw)")}, {files.Count} JPEGs from {folder}, target {size}, libtorch {torch.get_num_threads()} thread(s)");
+        const string label = "ours";
+        Console.WriteLine($"{label}: the loader's path (ImageDecoder.TryDecode, ImageTransform.ToChw), {files.Count} JPEGs from {folder}, target {size}, libtorch {torch.get_num_threads()} thread(s)");
         foreach (var (name, bytes) in files)
         {
             var info = SKBitmap.DecodeBounds(bytes);
             Console.WriteLine($"{label}:   {name} {info.Width}x{info.Height} {bytes.Length / 1024} KiB{(Math.Min(info.Width, info.Height) >= 2 * size ? " (scaled on decode)" : "")}");
         }
 
-        IImagePath path = proposed ? new ProposedPath(size) : new LoaderPath(size);
+        var path = new LoaderPath(size);
         for (int i = 0; i < warmUp; i++)
             path.Run(files[i % files.Count].Name, files[i % files.Count].Bytes);
         Console.WriteLine($"{label}: {warmUp} warm-up images done; timing {images}");
@@ -98,7 +85,7 @@ internal static class Program
 
         double total = path.Decode.TotalSeconds + path.Transform.TotalSeconds + path.TensorCopy.TotalSeconds;
         Console.WriteLine($"{label}: per image {Fixed(1000 * seconds / images, 3)} ms: decode {Share(path.Decode, total)}, "
-            + $"resize + crop + to float CHW {Share(path.Transform, total)}, tensor copy {Share(path.TensorCopy, total)}");
+            + $"resize + crop + to float CHW {Share(path.Transform, total)}, tensor allocation {Share(path.TensorCopy, total)}");
         Console.WriteLine($"{label}: process CPU time during the timed loop {Fixed(100 * cpu / seconds, 0)}% of wall time (100% = one core busy)");
         Console.WriteLine($"{label}: {images} images in {Fixed(seconds, 3)}s: {Fixed(images / seconds, 1)} images/s on one thread ({files.Count} distinct JPEGs)");
         return 0;

@@ -20,4 +20,13 @@ public enum RowSkipReason
 
     /// <summary>The row group holding the row could not be read (damaged shard); logged with file, row group and cause.</summary>
     UnreadableRowGroup,
+
+    /// <summary>The image header gives more pixels than the limit (<see cref="ImageDecoder.DefaultMaxPixels"/> unless set): refused before decoding.</summary>
+    ImageTooLarge,
+
+    /// <summary>The caption is longer than <see cref="RowDecoder.MaxCaptionChars"/> characters (a scraped page, not a caption).</summary>
+    CaptionTooLong,
+
+    /// <summary>The caption's bytes were not valid UTF-8 (Parquet's reader turned them into U+FFFD replacement characters).</summary>
+    InvalidCaption,
 }
