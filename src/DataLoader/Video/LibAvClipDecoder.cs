@@ -102,6 +102,8 @@ internal static unsafe class LibAvClipDecoder
                 checkLanding = LibAv.SeekFrame(input.Format, index, timing.Timestamp(frames[0] - 0.5), LibAv.SeekBackward) >= 0;
             }
 
+            int[] wanted = [.. frames];
+            int discard = LibAv.DiscardDefault;
             int next = 0;
             long sequence = 0;
             bool flushed = false;
@@ -162,7 +164,28 @@ internal static unsafe class LibAvClipDecoder
                     continue;
                 }
 
-                int sent = *(int*)((byte*)packet + layout.PacketStreamIndex) == index ? LibAv.SendPacket(context, packet) : 0;
+                if (*(int*)((byte*)packet + layout.PacketStreamIndex) != index)
+                {
+                    LibAv.PacketUnref(packet);
+                    continue;
+                }
+
+                if (byTimestamp)
+                {
+                    // A frame nothing refers to and the clip does not want need not be decoded at all
+                    // (most B-frames of H.264); skipping it changes no other frame.
+                    long pts = *(long*)((byte*)packet + layout.PacketPts);
+                    int skip = pts != LibAv.NoTimestamp && Array.BinarySearch(wanted, (int)timing.FrameIndex(pts)) < 0
+                        ? LibAv.DiscardNonReference
+                        : LibAv.DiscardDefault;
+                    if (skip != discard)
+                    {
+                        Check(LibAv.OptSetInt(context, "skip_frame", skip, 0), "setting skip_frame");
+                        discard = skip;
+                    }
+                }
+
+                int sent = LibAv.SendPacket(context, packet);
                 LibAv.PacketUnref(packet);
                 if (sent < 0 && sent != LibAv.ErrorAgain)
                 {

@@ -26,6 +26,8 @@ internal static unsafe partial class LibAv
     public const int SeekSize = 0x10000;
     public const int SeekForce = 0x20000;
     public const int SwsBilinear = 2;
+    public const int DiscardDefault = 0; // AVDISCARD_DEFAULT
+    public const int DiscardNonReference = 8; // AVDISCARD_NONREF
     public const long NoTimestamp = long.MinValue;
 
     [LibraryImport(AvUtil, EntryPoint = "avutil_version")]

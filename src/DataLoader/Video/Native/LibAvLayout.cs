@@ -34,6 +34,7 @@ internal sealed record LibAvLayout(
     int FrameFormat,
     int FramePts,
     int FramePacketDts,
+    int PacketPts,
     int PacketStreamIndex,
     int IoBuffer)
 {
@@ -44,7 +45,7 @@ internal sealed record LibAvLayout(
         StreamIndex: 0, StreamTimeBase: 16, StreamStartTime: 24, StreamFrameCount: 40, StreamCodecParameters: 208,
         ParametersCodecType: 0, ParametersCodecId: 4, ParametersWidth: 56, ParametersHeight: 60,
         FrameData: 0, FrameLinesize: 64, FrameWidth: 104, FrameHeight: 108, FrameFormat: 116, FramePts: 136, FramePacketDts: 144,
-        PacketStreamIndex: 36,
+        PacketPts: 8, PacketStreamIndex: 36,
         IoBuffer: 8);
 
     /// <summary>The releases whose layout is known, newest first.</summary>
