@@ -34,7 +34,9 @@ public sealed class ClipSampler
         (Backend, FallbackReason) = _decoder.Backend switch
         {
             VideoDecoderBackend.Process => (VideoDecoderBackend.Process, null),
-            VideoDecoderBackend.InProcess => (LibAvLibraries.Require() is not null ? VideoDecoderBackend.InProcess : VideoDecoderBackend.Process, null),
+            VideoDecoderBackend.InProcess => LibAvLibraries.Layout is not null
+                ? (VideoDecoderBackend.InProcess, null)
+                : throw new InvalidOperationException($"video decoder backend InProcess cannot start: {LibAvLibraries.Problem}"),
             _ => LibAvLibraries.Layout is not null
                 ? (VideoDecoderBackend.InProcess, null)
                 : (VideoDecoderBackend.Process, $"decoding with one ffmpeg process per clip: {LibAvLibraries.Problem}"),
