@@ -3,11 +3,12 @@ using System.Globalization;
 using Orchestrator.Bench;
 using Orchestrator.DataLoader.Video;
 
-// One clip per file per pass, on the calling thread (ffmpeg runs with one thread): clips/s of one core.
+// One clip per file per pass, on the calling thread (FFmpeg decodes with one thread): clips/s of one core.
+// --process 1 times the fallback (one ffmpeg process per clip) instead of the in-process decoder.
 return BenchArguments.Run(
     "VideoThroughput",
-    "DIR [--frames 16] [--stride 2] [--size 112] [--passes 2] [--warmup 4]",
-    ["--frames", "--stride", "--size", "--passes", "--warmup"],
+    "DIR [--frames 16] [--stride 2] [--size 112] [--passes 2] [--warmup 4] [--process 0|1]",
+    ["--frames", "--stride", "--size", "--passes", "--warmup", "--process"],
     args,
     arguments =>
     {
@@ -19,7 +20,8 @@ return BenchArguments.Run(
         }
 
         var clip = new ClipOptions(arguments.Get("--frames", 16), arguments.Get("--stride", 2), 0, Pad: false, arguments.Get("--size", 112));
-        var sampler = new ClipSampler(clip, runSeed: 1);
+        var backend = arguments.Get("--process", 0) == 1 ? VideoDecoderBackend.Process : VideoDecoderBackend.InProcess;
+        var sampler = new ClipSampler(clip, runSeed: 1, new VideoDecoderOptions { Backend = backend });
         byte[][] videos = files.Select(File.ReadAllBytes).ToArray();
         for (int i = 0; i < arguments.Get("--warmup", 4); i++)
         {
@@ -27,6 +29,7 @@ return BenchArguments.Run(
         }
 
         int passes = arguments.Get("--passes", 2);
+        long residentBefore = Environment.WorkingSet;
         double cpuBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var watch = Stopwatch.StartNew();
         long sample = 0;
@@ -45,6 +48,6 @@ return BenchArguments.Run(
         double seconds = watch.Elapsed.TotalSeconds;
         double cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ours: {sample} clips in {seconds:0.00}s: {sample / seconds:0.0} clips/s ({clip.Frames} frames, stride {clip.Stride}, {clip.Size}px; this process's CPU {cpu:0.00}s, ffmpeg children run on the same pinned core)"));
+            $"ours: {sample} clips in {seconds:0.00}s: {sample / seconds:0.0} clips/s ({sampler.Backend}; {clip.Frames} frames, stride {clip.Stride}, {clip.Size}px; this process's CPU {cpu:0.00}s; resident memory {residentBefore / 1048576.0:0} MiB after warm-up, {Environment.WorkingSet / 1048576.0:0} MiB after)"));
         return 0;
     });

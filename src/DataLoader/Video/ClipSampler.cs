@@ -1,5 +1,6 @@
 using Orchestrator.Core.Sampling;
 using Orchestrator.DataLoader.Decoding;
+using Orchestrator.DataLoader.Video.Native;
 
 namespace Orchestrator.DataLoader.Video;
 
@@ -8,7 +9,10 @@ namespace Orchestrator.DataLoader.Video;
 /// sample gives the same clip whichever worker reads it and whatever the world size; then only the
 /// frames of the clip are decoded, scaled and centre-cropped to Size, as a (3, F, S, S) array in [-1, 1].
 /// </summary>
-/// <remarks>Thread-safe: each call starts its own ffmpeg process and temporary file.</remarks>
+/// <remarks>
+/// Thread-safe: each call opens its own FFmpeg contexts (in process) or its own ffmpeg process and
+/// temporary file (process backend). <see cref="Backend"/> says which one decodes.
+/// </remarks>
 public sealed class ClipSampler
 {
     private readonly ClipOptions _clip;
@@ -27,9 +31,25 @@ public sealed class ClipSampler
         _runSeed = runSeed;
         _decoder = decoder ?? new VideoDecoderOptions();
         _tempDirectory = _decoder.TempDirectory ?? (Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath());
+        (Backend, FallbackReason) = _decoder.Backend switch
+        {
+            VideoDecoderBackend.Process => (VideoDecoderBackend.Process, null),
+            VideoDecoderBackend.InProcess => LibAvLibraries.Layout is not null
+                ? (VideoDecoderBackend.InProcess, null)
+                : throw new InvalidOperationException($"video decoder backend InProcess cannot start: {LibAvLibraries.Problem}"),
+            _ => LibAvLibraries.Layout is not null
+                ? (VideoDecoderBackend.InProcess, null)
+                : (VideoDecoderBackend.Process, $"decoding with one ffmpeg process per clip: {LibAvLibraries.Problem}"),
+        };
     }
 
     public ClipOptions Clip => _clip;
+
+    /// <summary>The decoder in use: <see cref="VideoDecoderBackend.InProcess"/> or <see cref="VideoDecoderBackend.Process"/>.</summary>
+    public VideoDecoderBackend Backend { get; }
+
+    /// <summary>Why Auto fell back to the process decoder (the library that is missing); null otherwise. Worth a warning in the log.</summary>
+    public string? FallbackReason { get; }
 
     /// <summary>The source frame of each clip frame of sample (epoch, index) in a video of <paramref name="frameCount"/> frames at <paramref name="sourceFps"/>; null when too short and not padded.</summary>
     public IReadOnlyList<int>? SourceFrames(long frameCount, double sourceFps, long epoch, long sampleIndex) =>
@@ -43,53 +63,7 @@ public sealed class ClipSampler
             throw new VideoRowException(VideoSkipReason.MissingVideo, video is null ? "the video cell is null" : "the video cell is empty");
         }
 
-        string? file = null;
-        string File()
-        {
-            if (file is null)
-            {
-                file = Path.Combine(_tempDirectory, $"orchestrator-clip-{Guid.NewGuid():N}.video");
-                System.IO.File.WriteAllBytes(file, video);
-            }
-
-            return file;
-        }
-
-        try
-        {
-            VideoHeader header = VideoProbe.Inspect(video, File, _decoder);
-            int[] wanted = ClipWindow.SourceFrames(header.FrameCount, header.FramesPerSecond, _clip, Seed(epoch, sampleIndex))
-                ?? throw TooFew(header.FrameCount);
-            int[] distinct = wanted.Distinct().ToArray();
-            var decoded = new byte[distinct.Length][];
-            int count = FfmpegClipDecoder.Decode(File(), header, distinct, _clip.Size, _decoder, (i, rgb) => decoded[i] = rgb.ToArray());
-            if (count == 0)
-            {
-                throw new VideoRowException(VideoSkipReason.ZeroFrames, $"ffmpeg decoded no frame of the {header.FrameCount} the header lists");
-            }
-
-            if (count < distinct.Length && !_clip.Pad)
-            {
-                throw TooFew(distinct[count - 1] + 1);
-            }
-
-            var clip = new VideoClip(_clip.Frames, _clip.Size, new float[3 * _clip.Frames * _clip.Size * _clip.Size]);
-            for (int f = 0; f < wanted.Length; f++)
-            {
-                // A frame the stream ended before is the last decoded frame again (padding).
-                int at = Math.Min(Array.IndexOf(distinct, wanted[f]), count - 1);
-                clip.SetFrame(f, decoded[at]);
-            }
-
-            return clip;
-        }
-        finally
-        {
-            if (file is not null)
-            {
-                System.IO.File.Delete(file);
-            }
-        }
+        return Backend == VideoDecoderBackend.InProcess ? DecodeInProcess(video, epoch, sampleIndex) : DecodeWithProcess(video, epoch, sampleIndex);
     }
 
     /// <summary>The clip of a row that holds its frames as a list of encoded images (JPEG, PNG); throws <see cref="VideoRowException"/> for a bad row.</summary>
@@ -124,6 +98,76 @@ public sealed class ClipSampler
             }
 
             done[wanted[f]] = f;
+        }
+
+        return clip;
+    }
+
+    private VideoClip DecodeInProcess(byte[] video, long epoch, long sampleIndex)
+    {
+        VideoHeader header = VideoProbe.Inspect(video, () => LibAvClipDecoder.Probe(video), _decoder);
+        (int[] wanted, int[] distinct) = Frames(header, epoch, sampleIndex);
+        var decoded = new byte[distinct.Length][];
+        int count = LibAvClipDecoder.Decode(video, header, distinct, _clip.Size, _decoder.MaxSide, (i, rgb) => decoded[i] = rgb.ToArray());
+        return Assemble(header, wanted, distinct, decoded, count);
+    }
+
+    private VideoClip DecodeWithProcess(byte[] video, long epoch, long sampleIndex)
+    {
+        string? file = null;
+        string File()
+        {
+            if (file is null)
+            {
+                file = Path.Combine(_tempDirectory, $"orchestrator-clip-{Guid.NewGuid():N}.video");
+                System.IO.File.WriteAllBytes(file, video);
+            }
+
+            return file;
+        }
+
+        try
+        {
+            VideoHeader header = VideoProbe.Inspect(video, () => VideoProbe.Probe(File(), _decoder), _decoder);
+            (int[] wanted, int[] distinct) = Frames(header, epoch, sampleIndex);
+            var decoded = new byte[distinct.Length][];
+            int count = FfmpegClipDecoder.Decode(File(), header, distinct, _clip.Size, _decoder, (i, rgb) => decoded[i] = rgb.ToArray());
+            return Assemble(header, wanted, distinct, decoded, count);
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                System.IO.File.Delete(file);
+            }
+        }
+    }
+
+    private (int[] Wanted, int[] Distinct) Frames(VideoHeader header, long epoch, long sampleIndex)
+    {
+        int[] wanted = ClipWindow.SourceFrames(header.FrameCount, header.FramesPerSecond, _clip, Seed(epoch, sampleIndex))
+            ?? throw TooFew(header.FrameCount);
+        return (wanted, wanted.Distinct().ToArray());
+    }
+
+    private VideoClip Assemble(VideoHeader header, int[] wanted, int[] distinct, byte[][] decoded, int count)
+    {
+        if (count == 0)
+        {
+            throw new VideoRowException(VideoSkipReason.ZeroFrames, $"FFmpeg decoded no frame of the {header.FrameCount} the header lists");
+        }
+
+        if (count < distinct.Length && !_clip.Pad)
+        {
+            throw TooFew(distinct[count - 1] + 1);
+        }
+
+        var clip = new VideoClip(_clip.Frames, _clip.Size, new float[3 * _clip.Frames * _clip.Size * _clip.Size]);
+        for (int f = 0; f < wanted.Length; f++)
+        {
+            // A frame the stream ended before is the last decoded frame again (padding).
+            int at = Math.Min(Array.IndexOf(distinct, wanted[f]), count - 1);
+            clip.SetFrame(f, decoded[at]);
         }
 
         return clip;

@@ -3,17 +3,20 @@ using System.Globalization;
 namespace Orchestrator.DataLoader.Video;
 
 /// <summary>
-/// The header of a video, read before decoding: from the bytes for mp4/mov (no process), through
-/// ffprobe for other containers; then the checks that refuse a row before FFmpeg decodes a frame.
+/// The header of a video, read before decoding: from the bytes for mp4/mov (no FFmpeg), through
+/// libavformat or ffprobe for other containers; then the checks that refuse a row before FFmpeg decodes a frame.
 /// </summary>
 internal static class VideoProbe
 {
     /// <summary>The checked header; throws <see cref="VideoRowException"/> for every row that must not be decoded.</summary>
-    public static VideoHeader Inspect(byte[] bytes, Func<string> file, VideoDecoderOptions options)
+    /// <param name="bytes">The encoded video.</param>
+    /// <param name="other">Reads the header of a container other than mp4/mov.</param>
+    /// <param name="options">The limits.</param>
+    public static VideoHeader Inspect(byte[] bytes, Func<VideoHeader> other, VideoDecoderOptions options)
     {
         VideoHeader header = Mp4HeaderReader.LooksLikeIsoMedia(bytes)
             ? Mp4HeaderReader.Read(bytes)
-            : Probe(file(), options);
+            : other();
         if (header.Width <= 0 || header.Height <= 0 || header.Width > options.MaxSide || header.Height > options.MaxSide)
         {
             throw new VideoRowException(VideoSkipReason.AbsurdDimensions, string.Create(CultureInfo.InvariantCulture,
@@ -28,9 +31,10 @@ internal static class VideoProbe
         return header;
     }
 
-    // -count_packets demuxes the whole file (no decoding) so that the frame count is exact for
-    // containers whose header has none (WebM, MPEG-TS).
-    private static VideoHeader Probe(string file, VideoDecoderOptions options)
+    /// <summary>The header through ffprobe (the process backend).</summary>
+    /// <remarks>-count_packets demuxes the whole file (no decoding) so that the frame count is exact for
+    /// containers whose header has none (WebM, MPEG-TS).</remarks>
+    public static VideoHeader Probe(string file, VideoDecoderOptions options)
     {
         string[] arguments =
         [

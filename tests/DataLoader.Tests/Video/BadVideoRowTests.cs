@@ -10,19 +10,37 @@ public sealed class BadVideoRowTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
+    public static TheoryData<string, VideoSkipReason, VideoDecoderBackend> BadRows()
+    {
+        (string Kind, VideoSkipReason Reason)[] cases =
+        [
+            ("null", VideoSkipReason.MissingVideo),
+            ("empty", VideoSkipReason.MissingVideo),
+            ("not a video", VideoSkipReason.NotAVideo),
+            ("truncated", VideoSkipReason.Truncated),
+            ("truncated faststart", VideoSkipReason.Truncated),
+            ("audio only", VideoSkipReason.NoVideoStream),
+            ("zero frames", VideoSkipReason.ZeroFrames),
+            ("too few frames", VideoSkipReason.TooFewFrames),
+            ("unknown codec", VideoSkipReason.UnsupportedCodec),
+            ("absurd dimensions", VideoSkipReason.AbsurdDimensions),
+            ("empty caption", VideoSkipReason.EmptyCaption),
+        ];
+        var data = new TheoryData<string, VideoSkipReason, VideoDecoderBackend>();
+        foreach (VideoDecoderBackend backend in (VideoDecoderBackend[])[VideoDecoderBackend.InProcess, VideoDecoderBackend.Process])
+        {
+            foreach ((string kind, VideoSkipReason reason) in cases)
+            {
+                data.Add(kind, reason, backend);
+            }
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData("null", VideoSkipReason.MissingVideo)]
-    [InlineData("empty", VideoSkipReason.MissingVideo)]
-    [InlineData("not a video", VideoSkipReason.NotAVideo)]
-    [InlineData("truncated", VideoSkipReason.Truncated)]
-    [InlineData("truncated faststart", VideoSkipReason.Truncated)]
-    [InlineData("audio only", VideoSkipReason.NoVideoStream)]
-    [InlineData("zero frames", VideoSkipReason.ZeroFrames)]
-    [InlineData("too few frames", VideoSkipReason.TooFewFrames)]
-    [InlineData("unknown codec", VideoSkipReason.UnsupportedCodec)]
-    [InlineData("absurd dimensions", VideoSkipReason.AbsurdDimensions)]
-    [InlineData("empty caption", VideoSkipReason.EmptyCaption)]
-    public async Task Bad_row_is_skipped_and_counted_with_shard_row_and_reason(string kind, VideoSkipReason expected)
+    [MemberData(nameof(BadRows))]
+    public async Task Bad_row_is_skipped_and_counted_with_shard_row_and_reason(string kind, VideoSkipReason expected, VideoDecoderBackend backend)
     {
         byte[] good = _files.ColourFrames(frames: 12, width: 32, height: 32, fps: 8);
         byte[]? bad = kind switch
@@ -48,7 +66,9 @@ public sealed class BadVideoRowTests : IDisposable
         await VideoShardWriter.WriteAsync(shard, VideoLayout.Video2Dataset, rows, rowGroupSize: 8);
 
         var skips = new VideoSkipCounter(_log.Add);
-        var reader = new VideoClipReader(new ClipSampler(new ClipOptions(Frames: 4, Stride: 2, Fps: 0, Pad: false, Size: 8), runSeed: 1), skips);
+        var sampler = new ClipSampler(new ClipOptions(Frames: 4, Stride: 2, Fps: 0, Pad: false, Size: 8), runSeed: 1, new VideoDecoderOptions { Backend = backend });
+        Assert.Equal(backend, sampler.Backend);
+        var reader = new VideoClipReader(sampler, skips);
         VideoRowGroup group = await VideoShardReader.ReadAsync(shard, 0, new VideoShardColumns());
 
         Assert.NotNull(reader.TryRead(group, 0, 0, 0));
@@ -62,8 +82,9 @@ public sealed class BadVideoRowTests : IDisposable
     [Fact]
     public void A_hung_ffmpeg_is_killed_at_the_timeout_and_the_row_skipped()
     {
+        // Only the process backend has a timeout: in process there is no separate decoder to hang.
         byte[] good = _files.ColourFrames(frames: 12, width: 32, height: 32, fps: 8);
-        var decoder = new VideoDecoderOptions { FfmpegPath = _files.HangingFfmpeg(), Timeout = TimeSpan.FromSeconds(1) };
+        var decoder = new VideoDecoderOptions { Backend = VideoDecoderBackend.Process, FfmpegPath = _files.HangingFfmpeg(), Timeout = TimeSpan.FromSeconds(1) };
         var sampler = new ClipSampler(new ClipOptions(4, 2, 0, false, 8), runSeed: 1, decoder);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         VideoRowException e = Assert.Throws<VideoRowException>(() => sampler.SampleVideo(good, 0, 0));

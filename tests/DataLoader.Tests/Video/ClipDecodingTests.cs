@@ -10,12 +10,14 @@ public sealed class ClipDecodingTests : IDisposable
     public void Dispose() => _files.Dispose();
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Decoded_frames_come_back_in_order_with_their_content(bool faststart)
+    [InlineData(false, VideoDecoderBackend.InProcess)]
+    [InlineData(true, VideoDecoderBackend.InProcess)]
+    [InlineData(false, VideoDecoderBackend.Process)]
+    [InlineData(true, VideoDecoderBackend.Process)]
+    public void Decoded_frames_come_back_in_order_with_their_content(bool faststart, VideoDecoderBackend backend)
     {
         byte[] mp4 = _files.ColourFrames(frames: 20, width: 48, height: 32, fps: 8, faststart);
-        var sampler = new ClipSampler(new ClipOptions(Frames: 4, Stride: 3, Fps: 0, Pad: false, Size: 16), runSeed: 7);
+        var sampler = new ClipSampler(new ClipOptions(Frames: 4, Stride: 3, Fps: 0, Pad: false, Size: 16), runSeed: 7, new VideoDecoderOptions { Backend = backend });
         var starts = new HashSet<int>();
         for (long sample = 0; sample < 5; sample++)
         {

@@ -20,7 +20,8 @@ internal sealed class VideoFiles : IDisposable
     public static (byte R, byte G, byte B) Colour(int i) => ((byte)(12 + (i * 24 % 240)), (byte)(240 - (i * 24 % 240)), (byte)(i < 10 ? 60 : 190));
 
     /// <summary>An mp4 (moov at the end, as ffmpeg writes by default) whose frame i is the solid <see cref="Colour"/>(i), encoded losslessly.</summary>
-    public byte[] ColourFrames(int frames, int width, int height, int fps, bool faststart = false)
+    /// <remarks>With <paramref name="container"/> set (an FFmpeg muxer name such as matroska) it is written in that container instead.</remarks>
+    public byte[] ColourFrames(int frames, int width, int height, int fps, bool faststart = false, string? container = null)
     {
         var raw = new byte[frames * width * height * 3];
         for (int f = 0; f < frames; f++)
@@ -42,7 +43,8 @@ internal sealed class VideoFiles : IDisposable
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", fps.ToString(CultureInfo.InvariantCulture), "-i", input,
             "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv444p",
         ];
-        return Ffmpeg(faststart ? [.. arguments, "-movflags", "+faststart"] : arguments);
+        string[] muxer = container is null ? [] : ["-f", container];
+        return Ffmpeg(faststart ? [.. arguments, .. muxer, "-movflags", "+faststart"] : [.. arguments, .. muxer]);
     }
 
     /// <summary>An mp4 holding only a silent audio stream.</summary>
