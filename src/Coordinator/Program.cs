@@ -13,6 +13,8 @@ const string Usage = """
           the run coordinator of a run that spans processes (default --resume auto: continue from the newest checkpoint)
       orchestrator trainer --config run.yaml [--port P] [--data-plane-port P]
           a trainer node: cluster.workers_per_node workers that join the run through cluster.seed_nodes
+      orchestrator evaluator --config run.yaml [--port P] [--checkpoints-url URL]
+          an evaluator node: evaluates the run's checkpoints (pulled over HTTP when checkpoint.serve is set); see docs/evaluation.md
       orchestrator sample --checkpoint DIR [--prompt TEXT]... [--out grid.png] [--weights ema|model]
                           [--sampler ddim|ddpm] [--steps N] [--guidance G] [--eta E] [--seed S]
           a captioned sample grid from a checkpoint (without --prompt: the run's eval.prompts)
@@ -47,6 +49,7 @@ try
         ["train", ..] => await TrainCommand.RunAsync(CommandLine.Parse(args, 1, TrainCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["coordinator", ..] => await RoleCommand.CoordinatorAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["trainer", ..] => await RoleCommand.TrainerAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["evaluator", ..] => await RoleCommand.EvaluatorAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["sample", ..] => SampleCommand.Run(CommandLine.Parse(args, 1, SampleCommand.ValueOptions, new HashSet<string>())),
         ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["shards", "inspect", ..] => await ShardsCommand.InspectAsync(args, cancel.Token),

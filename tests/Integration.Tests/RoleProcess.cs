@@ -14,6 +14,7 @@ internal sealed class RoleProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(string Text, TaskCompletionSource<string> Seen)> _waits = [];
 
     private RoleProcess(string name, Process process)
     {
@@ -83,6 +84,28 @@ internal sealed class RoleProcess : IDisposable
         }
     }
 
+    /// <summary>The first line that contains <paramref name="text"/>; fails with the output when the process ends first or time runs out.</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan limit)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            var earlier = _output.ToString().Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (earlier is not null)
+            {
+                return earlier;
+            }
+            _waits.Add((text, seen));
+        }
+        var first = await Task.WhenAny(seen.Task, _exited.Task, Task.Delay(limit));
+        if (first == seen.Task)
+        {
+            return await seen.Task;
+        }
+        throw new TimeoutException(
+            $"{Name}: no line with '{text}' {(first == _exited.Task ? "before the process ended" : $"within {limit.TotalSeconds} s")}; output:\n{Output}");
+    }
+
     /// <summary>SIGKILL: no shutdown, no goodbye to the cluster, sockets closed by the kernel.</summary>
     public void Kill()
     {
@@ -108,6 +131,11 @@ internal sealed class RoleProcess : IDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            foreach (var wait in _waits.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                _waits.Remove(wait);
+                wait.Seen.TrySetResult(line);
+            }
         }
     }
 }

@@ -1,17 +1,18 @@
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Coordinator.Evaluation;
 using Orchestrator.Coordinator.Hosting;
 using Orchestrator.Coordinator.Telemetry;
 
 namespace Orchestrator.Coordinator.Cli;
 
 /// <summary>
-/// `orchestrator coordinator|trainer --config run.yaml`: one role of a run that spans processes; each joins
+/// `orchestrator coordinator|trainer|evaluator --config run.yaml`: one role of a run that spans processes; each joins
 /// the cluster through the spec's seed nodes (docs/cluster.md).
 /// </summary>
 public static class RoleCommand
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port", "checkpoints-url" };
 
     /// <summary>
     /// The run coordinator (singleton) and the evaluator. Without --resume it continues from the newest good
@@ -51,6 +52,56 @@ public static class RoleCommand
         if (run is null)
         {
             await System.Console.Error.WriteLineAsync("error: this trainer node left the cluster (downed or shut down) before the run ended");
+            return 1;
+        }
+        System.Console.WriteLine($"run '{run}' ended");
+        return 0;
+    }
+
+    /// <summary>
+    /// An evaluator node: registers with the run coordinator and evaluates the checkpoints it is sent, pulled
+    /// from the coordinator's checkpoint service when checkpoint.serve is set (at --checkpoints-url, else the
+    /// coordinator's host at checkpoint.serve.port), else read from checkpoint.dir. Ends when the run ends.
+    /// </summary>
+    public static async Task<int> EvaluatorAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        var (spec, _, _) = TrainCommand.LoadSpec(command);
+        spec = WithPorts(spec, command);
+        Uri? url = null;
+        if (command.Value("checkpoints-url") is { } given
+            && (!Uri.TryCreate(given, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
+        {
+            throw new CommandLineException($"option --checkpoints-url: '{given}' is not an http(s) URL; expected one such as http://coordinator:8470/");
+        }
+        if (url is not null && spec.Checkpoint.Serve is null)
+        {
+            throw new CommandLineException("option --checkpoints-url needs checkpoint.serve in the spec (its token_file or token_env holds the bearer token)");
+        }
+        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        var events = new EvaluatorNodeEvents(result => System.Console.WriteLine(result switch
+        {
+            Evaluator.Actors.EvaluationCompleted c => $"evaluator: step {c.Step} evaluated: " +
+                string.Join(", ", c.Metrics.Select(m => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0000}"))) +
+                $"; samples {c.GridPath}",
+            Evaluator.Actors.EvaluationFailed f => $"evaluator: step {f.Step} failed: {f.Reason}",
+            _ => result.ToString(),
+        }));
+        using var evaluator = await EvaluatorProcess.CreateAsync(spec, url, events, cancellationToken);
+        foreach (var status in evaluator.Part.Evaluation.Statuses)
+        {
+            System.Console.WriteLine($"evaluator: {status.Reason}");
+        }
+        var host = RunHost.Build(spec, coordinator: null, trainer: null, evaluator.Part);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        _ = events.Registered.Task.ContinueWith(
+            t => System.Console.WriteLine($"evaluator: registered with run '{t.Result}'"), TaskContinuationOptions.OnlyOnRanToCompletion);
+        var ended = Task.WhenAny(
+            events.RunEnded.Task.ContinueWith(t => (string?)t.Result, TaskScheduler.Default),
+            system.WhenTerminated.ContinueWith(_ => (string?)null, TaskScheduler.Default)).Unwrap();
+        string? run = await TrainCommand.RunHostAsync(host, ended, cancellationToken);
+        if (run is null)
+        {
+            await System.Console.Error.WriteLineAsync("error: this evaluator node left the cluster (downed or shut down) before the run ended");
             return 1;
         }
         System.Console.WriteLine($"run '{run}' ended");

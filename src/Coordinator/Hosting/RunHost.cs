@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Coordinator.Checkpointing;
+using Orchestrator.Coordinator.Evaluation;
 using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Coordinator.Run;
@@ -23,7 +24,8 @@ namespace Orchestrator.Coordinator.Hosting;
 
 /// <summary>
 /// The Akka.NET host of one process: the coordinator role (the run coordinator singleton and the
-/// evaluator), the trainer role (a trainer node with its workers and checkpointer), or both in `train`.
+/// evaluator), the trainer role (a trainer node with its workers and checkpointer), or both in `train`, or the
+/// evaluator role (an evaluator node that evaluates the checkpoints the coordinator sends it).
 /// Every process joins one cluster through the spec's seed nodes; with none it forms a cluster of its own.
 /// </summary>
 public static class RunHost
@@ -47,7 +49,10 @@ public static class RunHost
         public TaskCompletionSource<string> RunEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    public static IHost Build(RunSpec spec, CoordinatorPart? coordinator, TrainerPart? trainer)
+    /// <summary>What an evaluator process runs: the evaluation, where checkpoints come from, and what it tells the process.</summary>
+    public sealed record EvaluatorPart(CheckpointEvaluation Evaluation, ICheckpointSource Source, EvaluatorNodeEvents Events);
+
+    public static IHost Build(RunSpec spec, CoordinatorPart? coordinator, TrainerPart? trainer, EvaluatorPart? evaluator = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var roles = new List<string>();
@@ -58,6 +63,10 @@ public static class RunHost
         if (trainer is not null)
         {
             roles.Add(TrainerRole);
+        }
+        if (evaluator is not null && coordinator is null)
+        {
+            roles.Add(EvaluatorRole);
         }
         var builder = Host.CreateApplicationBuilder([]);
         builder.Logging.ClearProviders();
@@ -80,7 +89,7 @@ public static class RunHost
                         cluster.Join(cluster.SelfAddress);
                     }
                 })
-                .WithActors((system, registry) => StartActors(system, registry, coordinator, trainer));
+                .WithActors((system, registry) => StartActors(system, registry, spec, coordinator, trainer, evaluator));
         });
         return builder.Build();
     }
@@ -107,15 +116,25 @@ public static class RunHost
         akka.cluster.run-coordinated-shutdown-when-down = on
         """);
 
-    private static void StartActors(ActorSystem system, IActorRegistry registry, CoordinatorPart? coordinator, TrainerPart? trainer)
+    private static void StartActors(
+        ActorSystem system, IActorRegistry registry, RunSpec spec, CoordinatorPart? coordinator, TrainerPart? trainer, EvaluatorPart? evaluatorPart)
     {
         if (coordinator is not null)
         {
             var evaluator = system.ActorOf(
                 EvaluatorActor.Props(coordinator.Evaluation).WithDispatcher(PinnedDispatcher), "evaluator");
+            var settings = coordinator.Settings(evaluator);
+            if (spec.Checkpoint.KeepBestBy.Length > 0)
+            {
+                // Pins in the checkpoint folder, which the trainers' retention reads (docs/evaluation.md).
+                settings = settings with
+                {
+                    Best = new BestCheckpoint(spec.Checkpoint.KeepBestBy, coordinator.Store, note => System.Console.WriteLine($"checkpoint: {note}")),
+                };
+            }
             system.ActorOf(
                 ClusterSingletonManager.Props(
-                    RunCoordinatorActor.Props(coordinator.Settings(evaluator)),
+                    RunCoordinatorActor.Props(settings),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(CoordinatorRole)),
                 "run-coordinator");
@@ -129,6 +148,13 @@ public static class RunHost
                     ClusterSingletonProxySettings.Create(system).WithRole(CoordinatorRole)),
                 "run-coordinator-proxy");
             registry.Register<RunCoordinatorActor>(proxy);
+            if (evaluatorPart is not null)
+            {
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                var evaluator = system.ActorOf(
+                    EvaluatorActor.Props(evaluatorPart.Evaluation, cluster.SelfAddress.ToString()).WithDispatcher(PinnedDispatcher), "evaluator");
+                system.ActorOf(EvaluatorNodeActor.Props(proxy, evaluator, evaluatorPart.Source, evaluatorPart.Events), "evaluator-node");
+            }
             if (trainer is null)
             {
                 return;

@@ -41,6 +41,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         [typeof(EvaluateCheckpoint)] = "EC",
         [typeof(EvaluationCompleted)] = "ED",
         [typeof(EvaluationFailed)] = "EF",
+        [typeof(RegisterEvaluator)] = "RV",
+        [typeof(EvaluatorAccepted)] = "VA",
     };
 
     public override int Identifier => Id;
@@ -121,12 +123,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                 w.Write(m.Generation); WriteRef(w, m.Node); w.Write(m.Reason);
                 break;
             case SaveCheckpointAt m:
-                w.Write(m.Generation); w.Write(m.Step); w.Write(m.Metrics.Count);
-                foreach (var (name, value) in m.Metrics)
-                {
-                    w.Write(name); w.Write(value);
-                }
-                WriteOptional(w, m.TraceParent);
+                w.Write(m.Generation); w.Write(m.Step); WriteMetrics(w, m.Metrics); WriteOptional(w, m.TraceParent);
                 break;
             case RunEnded m:
                 w.Write(m.RunName);
@@ -141,10 +138,16 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                 w.Write(m.Directory); w.Write(m.Step); WriteOptional(w, m.TraceParent);
                 break;
             case EvaluationCompleted m:
-                w.Write(m.Step); w.Write(m.GridPath); w.Write(m.FrechetDistance); w.Write(m.Extractor);
+                w.Write(m.Step); w.Write(m.GridPath); WriteMetrics(w, m.Metrics); w.Write(m.FrechetMetric); w.Write(m.Extractor); w.Write(m.Evaluator);
                 break;
             case EvaluationFailed m:
                 w.Write(m.Step); w.Write(m.Reason);
+                break;
+            case RegisterEvaluator m:
+                WriteRef(w, m.Evaluator);
+                break;
+            case EvaluatorAccepted m:
+                w.Write(m.RunName);
                 break;
             default:
                 throw new ArgumentException($"{message.GetType().FullName} is not a cluster message this serializer knows");
@@ -166,16 +169,15 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             r.ReadInt64(), r.ReadInt32(), ReadOptional(r)),
         "NJ" => new NodeJoinedGroup(r.ReadInt64(), ReadRef(r)),
         "NF" => new NodeGroupFailed(r.ReadInt64(), ReadRef(r), r.ReadString()),
-        "SA" => new SaveCheckpointAt(
-            r.ReadInt64(), r.ReadInt64(),
-            ReadList(r, x => KeyValuePair.Create(x.ReadString(), x.ReadDouble())).ToDictionary(),
-            ReadOptional(r)),
+        "SA" => new SaveCheckpointAt(r.ReadInt64(), r.ReadInt64(), ReadMetrics(r), ReadOptional(r)),
         "RE" => new RunEnded(r.ReadString()),
         "CS" => new CheckpointSaved(r.ReadInt64(), r.ReadString(), r.ReadDouble()),
         "CF" => new CheckpointFailed(r.ReadInt64(), r.ReadString()),
         "EC" => new EvaluateCheckpoint(r.ReadString(), r.ReadInt64(), ReadOptional(r)),
-        "ED" => new EvaluationCompleted(r.ReadInt64(), r.ReadString(), r.ReadDouble(), r.ReadString()),
+        "ED" => new EvaluationCompleted(r.ReadInt64(), r.ReadString(), ReadMetrics(r), r.ReadString(), r.ReadString(), r.ReadString()),
         "EF" => new EvaluationFailed(r.ReadInt64(), r.ReadString()),
+        "RV" => new RegisterEvaluator(ReadRef(r)),
+        "VA" => new EvaluatorAccepted(r.ReadString()),
         _ => throw new SerializationException($"unknown cluster message manifest '{manifest}': a node of another version?"),
     };
 
@@ -187,6 +189,18 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
 
     private static StepOutcome ReadOutcome(BinaryReader r) => new(
         r.ReadInt64(), r.ReadDouble(), r.ReadInt64(), r.ReadInt64(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+
+    private static void WriteMetrics(BinaryWriter w, IReadOnlyDictionary<string, double> metrics)
+    {
+        w.Write(metrics.Count);
+        foreach (var (name, value) in metrics)
+        {
+            w.Write(name); w.Write(value);
+        }
+    }
+
+    private static Dictionary<string, double> ReadMetrics(BinaryReader r) =>
+        ReadList(r, x => KeyValuePair.Create(x.ReadString(), x.ReadDouble())).ToDictionary();
 
     private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
     {

@@ -16,6 +16,6 @@ public static class HeldOutSet
         var rows = await BatchSource.ReadFirstAsync(catalog, spec.Eval.FrechetSamples, spec.Data.ImageSize, ct: cancellationToken);
         int side = spec.Data.ImageSize;
         var images = torch.tensor(rows.SelectMany(r => r.Chw).ToArray(), [rows.Count, 3, side, side]);
-        return new HeldOutImages(images, rows.Select(r => r.Caption).ToList());
+        return new HeldOutImages(images, rows.Select(r => r.Caption).ToList(), catalog.Shards.Select(s => s.Path).ToList());
     }
 }

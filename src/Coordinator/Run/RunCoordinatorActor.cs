@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Orchestrator.Coordinator.Checkpointing;
+using Orchestrator.Coordinator.Evaluation;
 using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Core.Telemetry;
 using Orchestrator.Evaluator.Actors;
@@ -15,7 +16,7 @@ namespace Orchestrator.Coordinator.Run;
 /// group generations from them (<see cref="GroupRoster"/>), drives the steps as barriers, commits a step
 /// when every rank reduced it, re-forms the group when a node joins (at a step boundary) or is lost (at
 /// once, abandoning the step in flight), asks the node of rank 0 for checkpoints and hands them to the
-/// evaluator. The bookkeeping lives in <see cref="RunJournal"/> and <see cref="RunSchedule"/>; the failure
+/// evaluator nodes (round robin, <see cref="EvaluatorPool"/>) or, when none is registered, to its own evaluator. The bookkeeping lives in <see cref="RunJournal"/> and <see cref="RunSchedule"/>; the failure
 /// semantics are in docs/cluster.md.
 /// </summary>
 public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
@@ -42,7 +43,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
     private long _latestCheckpointStep;
     private bool _regroupAtBoundary;
     private int _collectiveFailures;
-    private int _pendingEvaluations;
+    private readonly EvaluatorPool _evaluators = new();
     private long _lastEvaluatedStep;
     private Activity? _runSpan;
     private Activity? _stepSpan;
@@ -55,10 +56,23 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         _lastEvaluatedStep = settings.Schedule.StartStep;
         _restorePath = settings.ResumePath;
         Receive<RegisterTrainerNode>(HandleRegister);
-        Receive<Terminated>(t => NodesLost(n => n.Node.Equals(t.ActorRef), t.ActorRef.Path.ToString(), "its actors stopped"));
-        Receive<ClusterEvent.UnreachableMember>(u => NodesLost(n => n.Node.Path.Address.Equals(u.Member.Address), u.Member.Address.ToString(), "unreachable"));
-        Receive<ClusterEvent.MemberRemoved>(r => NodesLost(n => n.Node.Path.Address.Equals(r.Member.Address), r.Member.Address.ToString(), "removed from the cluster"));
+        Receive<Terminated>(t =>
+        {
+            EvaluatorsLost(e => e.Equals(t.ActorRef), t.ActorRef.Path.ToString(), "its actors stopped", mayReturn: false);
+            NodesLost(n => n.Node.Equals(t.ActorRef), t.ActorRef.Path.ToString(), "its actors stopped");
+        });
+        Receive<ClusterEvent.UnreachableMember>(u =>
+        {
+            EvaluatorsLost(e => e.Path.Address.Equals(u.Member.Address), u.Member.Address.ToString(), "unreachable", mayReturn: true);
+            NodesLost(n => n.Node.Path.Address.Equals(u.Member.Address), u.Member.Address.ToString(), "unreachable");
+        });
+        Receive<ClusterEvent.MemberRemoved>(r =>
+        {
+            EvaluatorsLost(e => e.Path.Address.Equals(r.Member.Address), r.Member.Address.ToString(), "removed from the cluster", mayReturn: false);
+            NodesLost(n => n.Node.Path.Address.Equals(r.Member.Address), r.Member.Address.ToString(), "removed from the cluster");
+        });
         Receive<ClusterEvent.ReachableMember>(HandleReachable);
+        Receive<RegisterEvaluator>(HandleRegisterEvaluator);
         Receive<NodeJoinedGroup>(HandleNodeJoined);
         Receive<NodeGroupFailed>(HandleNodeGroupFailed);
         Receive<Regroup>(r => HandleRegroup(r));
@@ -123,6 +137,10 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
 
     private void HandleReachable(ClusterEvent.ReachableMember reachable)
     {
+        foreach (var evaluator in _evaluators.Resume(e => e.Path.Address.Equals(reachable.Member.Address)))
+        {
+            _log.Info("evaluator node {0} is reachable again", evaluator.Path.Address);
+        }
         if (_unreachable.Remove(reachable.Member.Address, out var node))
         {
             _log.Info("trainer node {0} is reachable again; it rejoins at the next step boundary", reachable.Member.Address);
@@ -371,22 +389,64 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         if (_settings.Schedule.EvaluationDue(saved.Step, _lastEvaluatedStep))
         {
             _lastEvaluatedStep = saved.Step;
-            _pendingEvaluations++;
-            _settings.Evaluator.Tell(new EvaluateCheckpoint(saved.Directory, saved.Step, _runSpan?.Id));
+            Dispatch(new EvaluateCheckpoint(saved.Directory, saved.Step, _runSpan?.Id));
         }
         TryFinish();
     }
 
+    // --- Evaluator nodes: registration, dispatch, loss (docs/evaluation.md, "Evaluator nodes") ---
+
+    private void HandleRegisterEvaluator(RegisterEvaluator register)
+    {
+        Sender.Tell(new EvaluatorAccepted(_settings.RunName), Self);
+        if (!_evaluators.Register(register.Evaluator))
+        {
+            return;
+        }
+        Context.Watch(register.Evaluator);
+        _log.Info("evaluator node {0} registered; {1} evaluator node(s)", register.Evaluator.Path.Address, _evaluators.Nodes.Count);
+        _settings.Journal.EvaluatorMembership("evaluator_joined", register.Evaluator.Path.Address.ToString(), _evaluators.Nodes.Count);
+    }
+
+    private void EvaluatorsLost(Func<IActorRef, bool> match, string where, string why, bool mayReturn)
+    {
+        if (!_evaluators.Registered.Any(match))
+        {
+            return;
+        }
+        var orphaned = _evaluators.Lose(match, mayReturn);
+        _log.Warning("evaluator node {0} lost ({1}); {2} evaluation(s) it was doing go to another evaluator", where, why, orphaned.Count);
+        _settings.Journal.EvaluatorMembership("evaluator_lost", where, _evaluators.Nodes.Count);
+        foreach (var command in orphaned)
+        {
+            Dispatch(command);
+        }
+    }
+
+    private void Dispatch(EvaluateCheckpoint command)
+    {
+        var target = _evaluators.Assign(command) ?? _settings.Evaluator;
+        target.Tell(command, Self);
+    }
+
     private void HandleEvaluationCompleted(EvaluationCompleted completed)
     {
-        _pendingEvaluations--;
+        // A late answer from an evaluator given up on: the evaluation went elsewhere and counts once.
+        if (!_evaluators.Complete(completed.Step))
+        {
+            return;
+        }
         _settings.Journal.Evaluated(completed);
+        _settings.Best?.Offer(completed);
         TryFinish();
     }
 
     private void HandleEvaluationFailed(EvaluationFailed failed)
     {
-        _pendingEvaluations--;
+        if (!_evaluators.Complete(failed.Step))
+        {
+            return;
+        }
         _log.Warning("evaluation of step {0} failed: {1}", failed.Step, failed.Reason);
         _settings.Journal.EvaluationFailed(failed);
         TryFinish();
@@ -394,7 +454,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
 
     private void TryFinish()
     {
-        if (_phase != Phase.Finishing || _savesInFlight.Count > 0 || _pendingEvaluations > 0)
+        if (_phase != Phase.Finishing || _savesInFlight.Count > 0 || _evaluators.InFlight > 0)
         {
             return;
         }
@@ -414,9 +474,9 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
         _runSpan?.Dispose();
-        foreach (var node in _roster.Nodes)
+        foreach (var node in _roster.Nodes.Select(n => n.Node).Concat(_evaluators.Registered))
         {
-            node.Node.Tell(new RunEnded(_settings.RunName), Self);
+            node.Tell(new RunEnded(_settings.RunName), Self);
         }
         _settings.Completion.TrySetResult(_settings.Journal.Finish());
     }
@@ -467,4 +527,8 @@ public sealed record RunCoordinatorSettings(
     IActorRef Evaluator,
     TaskCompletionSource<RunSummary> Completion,
     TimeSpan FormationTimeout,
-    TimeSpan FailureGrace);
+    TimeSpan FailureGrace)
+{
+    /// <summary>Pins the best checkpoint by checkpoint.keep_best_by; null when the spec asks for none.</summary>
+    public BestCheckpoint? Best { get; init; }
+}

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Orchestrator.Coordinator.Checkpointing;
 using Orchestrator.Coordinator.Console;
 using Orchestrator.Core.Telemetry;
+using Orchestrator.Evaluator.Clip;
 using Orchestrator.Evaluator.Actors;
 using Orchestrator.Evaluator.Plots;
 using Orchestrator.Trainer.Replica;
@@ -13,7 +14,8 @@ namespace Orchestrator.Coordinator.Run;
 
 /// <summary>
 /// The run's record: one JSON line per step, checkpoint and evaluation in metrics.jsonl, the live
-/// progress bar, the telemetry instruments, and at the end a loss plot and the run summary.
+/// progress bar, the telemetry instruments, and at the end a plot of the loss and the evaluation metrics over
+/// steps and the run summary.
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
@@ -21,12 +23,17 @@ public sealed class RunJournal : IDisposable
     private const double StragglerRatio = 1.5;
     private const long StragglerQuiet = 50;
 
+    // A diverged model's NaN loss or distance is written as "NaN", not an exception that ends the run.
+    private static readonly JsonSerializerOptions JsonLine = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     private readonly StreamWriter _metrics;
     private readonly StreamWriter _consumed;
     private readonly Dictionary<int, long> _stragglerNamedAt = [];
     private readonly ProgressBar _progress;
     private readonly string _outputDirectory;
     private readonly List<(double X, double Y)> _losses = [];
+    private readonly List<(double X, double Y)> _frechet = [];
+    private readonly List<(double X, double Y)> _clipScores = [];
     private readonly Dictionary<int, double> _stepSecondsByRank = [];
     private readonly Stopwatch _clock = new();
     private long _startStep;
@@ -129,6 +136,13 @@ public sealed class RunJournal : IDisposable
         Write(new { @event = change, node, offered_workers = offeredWorkers, time = Now() });
     }
 
+    /// <summary>An evaluator node registered or was lost; <paramref name="evaluators"/> take evaluations now.</summary>
+    public void EvaluatorMembership(string change, string node, int evaluators)
+    {
+        _progress.Note($"membership: {change.Replace('_', ' ')} {node} ({evaluators} evaluator nodes)");
+        Write(new { @event = change, node, evaluator_nodes = evaluators, time = Now() });
+    }
+
     /// <summary>A group generation formed: from here on the world size is <paramref name="worldSize"/>.</summary>
     public void GroupFormed(long generation, int worldSize, long step)
     {
@@ -173,17 +187,28 @@ public sealed class RunJournal : IDisposable
         Write(new { @event = "checkpoint", step = saved.Step, directory = saved.Directory, seconds = saved.Seconds, time = Now() });
     }
 
+    /// <summary>An evaluation's metrics (name to value, such as fid or frechet-resnet18, clip_score), grid and evaluator.</summary>
     public void Evaluated(EvaluationCompleted completed)
     {
+        ArgumentNullException.ThrowIfNull(completed);
         _lastEvaluation = completed;
-        _progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"evaluation: step {completed.Step}: frechet distance ({completed.Extractor}) {completed.FrechetDistance:0.0000}, samples {completed.GridPath}"));
+        _frechet.Add((completed.Step, completed.FrechetDistance));
+        if (completed.Metrics.TryGetValue(ClipScorer.MetricName, out double clip))
+        {
+            _clipScores.Add((completed.Step, clip));
+        }
+        string figures = string.Join(", ", completed.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0000}")));
+        _progress.Note($"evaluation: step {completed.Step} ({completed.Evaluator}): {figures}; samples {completed.GridPath}");
         Write(new
         {
             @event = "evaluation",
             step = completed.Step,
+            metrics = completed.Metrics,
             frechet_distance = completed.FrechetDistance,
+            frechet_metric = completed.FrechetMetric,
             extractor = completed.Extractor,
+            evaluator = completed.Evaluator,
             grid = completed.GridPath,
             time = Now(),
         });
@@ -202,18 +227,29 @@ public sealed class RunJournal : IDisposable
     public RunSummary Finish()
     {
         string? plot = null;
-        if (_losses.Count > 1)
+        if (_losses.Count > 1 || _frechet.Count > 0)
         {
+            // One picture of the run: quantities of different scales, each on its own axis, over one step axis.
+            var panels = new List<PlotPanel> { new("training loss", "loss", [("loss", _losses)]) };
+            if (_frechet.Count > 0)
+            {
+                string name = _lastEvaluation!.FrechetMetric;
+                panels.Add(new(name == "fid" ? "FID (lower is better)" : $"Frechet distance, {name} (lower is better)", name, [(name, _frechet)]));
+            }
+            if (_clipScores.Count > 0)
+            {
+                panels.Add(new("CLIP score (higher is better)", ClipScorer.MetricName, [(ClipScorer.MetricName, _clipScores)]));
+            }
             plot = Path.Combine(_outputDirectory, "loss.png");
-            LinePlot.WritePng(plot, "training loss", [("loss", _losses)], "step", "loss");
+            LinePlot.WritePanelsPng(plot, panels, "step");
         }
         Write(new { @event = "finish", step = _completed, time = Now() });
         return new RunSummary(
             _startStep, _completed, _firstLoss ?? double.NaN, _lastLoss, _lastCheckpoint,
-            _lastEvaluation?.GridPath, _lastEvaluation?.FrechetDistance, _lastEvaluation?.Extractor, MetricsPath, plot);
+            _lastEvaluation?.GridPath, _lastEvaluation?.FrechetDistance, _lastEvaluation?.FrechetMetric, MetricsPath, plot);
     }
 
-    private void Write(object record) => _metrics.WriteLine(JsonSerializer.Serialize(record));
+    private void Write(object record) => _metrics.WriteLine(JsonSerializer.Serialize(record, JsonLine));
 
     private static string Now() => DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 

@@ -232,6 +232,12 @@ public sealed record CheckpointSection
     /// <summary>Steps between checkpoints; the last step is always saved.</summary>
     public int EverySteps { get; init; } = 100;
     public int KeepLast { get; init; } = 3;
+    /// <summary>
+    /// The evaluation metric whose best checkpoint retention keeps (pinned as "best") beside the last keep_last:
+    /// fid, frechet (the Frechet distance of eval.extractor, FID included), clip_score, or empty for none.
+    /// Lower is better except for clip_score.
+    /// </summary>
+    public string KeepBestBy { get; init; } = "";
     /// <summary>Folder of step-N/ checkpoints; empty means output_dir/checkpoints.</summary>
     public string Dir { get; init; } = "";
     /// <summary>When set, the coordinator serves the checkpoints over HTTP to evaluator nodes.</summary>

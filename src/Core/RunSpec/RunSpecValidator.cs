@@ -272,6 +272,11 @@ public static class RunSpecValidator
     {
         AtLeast(e, "checkpoint.every_steps", checkpoint.EverySteps, 1);
         AtLeast(e, "checkpoint.keep_last", checkpoint.KeepLast, 1);
+        if (checkpoint.KeepBestBy is not ("" or "fid" or "frechet" or "clip_score"))
+        {
+            e.Add("checkpoint.keep_best_by", "unknown metric", Show(checkpoint.KeepBestBy),
+                "fid, frechet, clip_score, or empty to keep no best checkpoint");
+        }
         if (checkpoint.Serve is { } serve)
         {
             if (serve.Host is not ("localhost" or "*") && !System.Net.IPAddress.TryParse(serve.Host, out _))

@@ -80,6 +80,10 @@ public static class OrchestratorTelemetry
         "orchestrator.eval.frechet_distance", unit: "1",
         description: "Frechet distance between generated and held-out images (FID with an Inception extractor).");
 
+    private static readonly Gauge<double> Fid = Meter.CreateGauge<double>(
+        "orchestrator.eval.fid", unit: "1",
+        description: "FID: Frechet distance on pytorch-fid's Inception-v3 features between generated and held-out images.");
+
     private static readonly Gauge<double> ClipScore = Meter.CreateGauge<double>(
         "orchestrator.eval.clip_score", unit: "1", description: "Mean CLIP score of generated images against their prompts.");
 
@@ -116,6 +120,9 @@ public static class OrchestratorTelemetry
     /// <summary>A Frechet distance measured with the feature extractor named <paramref name="extractor"/>.</summary>
     public static void RecordFrechetDistance(double distance, string extractor) =>
         FrechetDistance.Record(distance, new KeyValuePair<string, object?>("extractor", extractor));
+
+    /// <summary>FID proper (pytorch-fid's Inception-v3 features); also recorded as a Frechet distance.</summary>
+    public static void RecordFid(double fid) => Fid.Record(fid);
 
     public static void RecordClipScore(double score) => ClipScore.Record(score);
 

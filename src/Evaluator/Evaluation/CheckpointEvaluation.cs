@@ -1,6 +1,7 @@
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.Core.Sampling;
+using Orchestrator.Evaluator.Clip;
 using Orchestrator.Evaluator.Features;
 using Orchestrator.Evaluator.Grids;
 using Orchestrator.Evaluator.Metrics;
@@ -9,9 +10,10 @@ using TorchSharp;
 namespace Orchestrator.Evaluator.Evaluation;
 
 /// <summary>
-/// Judges one checkpoint: samples the spec's prompts with fixed seeds from the EMA weights into a
-/// captioned PNG grid, and compares features of generated and held-out real images by the Frechet
-/// distance (on the named feature extractor: not FID, which needs Inception-v3 weights).
+/// Judges one checkpoint: samples the spec's prompts with fixed seeds from the EMA weights into a captioned PNG
+/// grid, then samples the held-out rows' captions and reports the metrics the spec asks for: the Frechet distance
+/// on eval.extractor's features (FID only with pytorch-fid's Inception-v3) against cached reference statistics of
+/// the held-out images, and the CLIP score of those samples against their captions when CLIP weights are given.
 /// </summary>
 public sealed class CheckpointEvaluation : IDisposable
 {
@@ -20,23 +22,40 @@ public sealed class CheckpointEvaluation : IDisposable
     private readonly string _gridDirectory;
     private readonly CaptionSampler _sampler;
     private readonly IFeatureExtractor _extractor;
+    private readonly ClipScorer? _clip;
+    private readonly ReferenceStatisticsCache _references;
     private readonly Action<long, long>? _progress;
     private FeatureStatistics? _realStatistics;
 
     /// <summary>An evaluation for <paramref name="spec"/>'s model, against <paramref name="heldOut"/>, writing grids to <paramref name="gridDirectory"/>.</summary>
     /// <param name="spec">The run spec (model, data, eval sections).</param>
-    /// <param name="heldOut">Real images and captions from the validation shards.</param>
+    /// <param name="heldOut">Real images and captions from the validation shards; disposed with this evaluation.</param>
     /// <param name="gridDirectory">Folder of the per-checkpoint sample grids.</param>
     /// <param name="progress">Called with (sampler steps done, total) as an evaluation goes.</param>
     public CheckpointEvaluation(RunSpec spec, HeldOutImages heldOut, string gridDirectory, Action<long, long>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         _progress = progress;
         _spec = spec;
         _heldOut = heldOut;
         _gridDirectory = gridDirectory;
         _sampler = new CaptionSampler(spec, spec.Eval.Sampler);
-        _extractor = new RandomConvFeatures(seed: 0);
+        var selection = ExtractorSelection.FromSpec(spec.Eval);
+        _extractor = selection.Extractor;
+        var clipFiles = ClipFiles.FromSpec(spec.Eval.Clip.Weights, spec.Eval.Clip.Config, spec.Eval.Clip.Vocab, spec.Eval.Clip.Merges);
+        var clip = ClipScorer.Availability(clipFiles);
+        _clip = clip.Enabled ? ClipScorer.Load(clipFiles) : null;
+        _references = new ReferenceStatisticsCache(spec.ReferenceCacheDirectory());
+        var frechet = new MetricStatus(
+            _extractor.MetricName, true, $"Frechet distance on: {_extractor.MetricName} ({_extractor.Name}).");
+        Statuses = selection.Fid.Enabled ? [selection.Fid, clip] : [frechet, selection.Fid, clip];
     }
+
+    /// <summary>Which metrics are computed, and why the others are not: lines for the log, once per run.</summary>
+    public IReadOnlyList<MetricStatus> Statuses { get; }
+
+    /// <summary>The report name of the Frechet distance: "fid" or "frechet-" and the extractor.</summary>
+    public string FrechetMetric => _extractor.MetricName;
 
     /// <summary>Evaluates the checkpoint folder (its hashes are verified first).</summary>
     public EvaluationResult Evaluate(string checkpointDirectory)
@@ -60,21 +79,67 @@ public sealed class CheckpointEvaluation : IDisposable
         long offset = _sampler.TotalSteps(prompts.Count);
         using (var scope = torch.NewDisposeScope())
         {
-            _realStatistics ??= FeatureStatistics.FromFeatures(_extractor.Extract(_heldOut.Images));
+            var notes = new List<string>();
+            var real = RealStatistics(notes);
             var heldOutSeeds = heldOutCaptions.Select((_, i) => SampleSeed.Derive(_spec.Eval.Seed, 0, i, SampleSeed.Purpose.Sampling)).ToArray();
-            var generated = _sampler.Sample(model, heldOutCaptions, heldOutSeeds, done => _progress?.Invoke(offset + done, total));
-            var fake = FeatureStatistics.FromFeatures(_extractor.Extract(generated.select(2, 0)));
-            double distance = FrechetDistance.Compute(_realStatistics, fake);
-            return new EvaluationResult(checkpoint.Manifest.Step, gridPath, distance, _extractor.Name);
+            var generated = _sampler.Sample(model, heldOutCaptions, heldOutSeeds, done => _progress?.Invoke(offset + done, total)).select(2, 0);
+            var fake = FeatureStatistics.FromFeatures(_extractor.Extract(generated), _extractor.Name);
+            var frechet = FrechetDistance.Evaluate(real, fake);
+            if (frechet.Note is not null)
+            {
+                notes.Add(frechet.Note);
+            }
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { [_extractor.MetricName] = frechet.Distance };
+            if (_clip is not null)
+            {
+                metrics[ClipScorer.MetricName] = _clip.Score(generated, heldOutCaptions);
+            }
+            return new EvaluationResult(checkpoint.Manifest.Step, gridPath, metrics, _extractor.MetricName, _extractor.Name, notes);
         }
+    }
+
+    // The real side depends only on the data, the extractor and the resolution: computed once, cached on disk
+    // across runs and processes when the held-out shards are known.
+    private FeatureStatistics RealStatistics(List<string> notes)
+    {
+        if (_realStatistics is not null)
+        {
+            return _realStatistics;
+        }
+        FeatureStatistics Compute() => FeatureStatistics.FromFeatures(_extractor.Extract(_heldOut.Images), _extractor.Name);
+        if (_heldOut.Files.Count == 0)
+        {
+            return _realStatistics = Compute();
+        }
+        // The row count is part of the data: another eval.frechet_samples is another reference set.
+        var key = new ReferenceKey(
+            $"{ReferenceKey.Fingerprint(_heldOut.Files)}:{_heldOut.Captions.Count}", _extractor.Name, _spec.Data.ImageSize);
+        var reference = _references.GetOrCompute(key, Compute);
+        if (reference.Note is not null)
+        {
+            notes.Add(reference.Note);
+        }
+        return _realStatistics = reference.Statistics;
     }
 
     public void Dispose()
     {
         _heldOut.Dispose();
-        (_extractor as IDisposable)?.Dispose();
+        _extractor.Dispose();
+        _clip?.Dispose();
     }
 }
 
 /// <summary>What an evaluation produced.</summary>
-public sealed record EvaluationResult(long Step, string GridPath, double FrechetDistance, string Extractor);
+/// <param name="Step">The checkpoint's step.</param>
+/// <param name="GridPath">The sample grid of eval.prompts.</param>
+/// <param name="Metrics">Metric name (fid or frechet-..., clip_score) to value.</param>
+/// <param name="FrechetMetric">Which entry of <paramref name="Metrics"/> is the Frechet distance.</param>
+/// <param name="Extractor">The feature extractor's full name.</param>
+/// <param name="Notes">Things for the log, such as reference statistics that had to be recomputed.</param>
+public sealed record EvaluationResult(
+    long Step, string GridPath, IReadOnlyDictionary<string, double> Metrics, string FrechetMetric, string Extractor, IReadOnlyList<string> Notes)
+{
+    /// <summary>The Frechet distance on <see cref="Extractor"/>'s features.</summary>
+    public double FrechetDistance => Metrics[FrechetMetric];
+}

@@ -108,7 +108,7 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         await Assert.ThrowsAsync<TimeoutException>(() => _completion.Task.WaitAsync(Quiet));
 
         string grid = _folder.File("grid.png");
-        _evaluator.Reply(new EvaluationCompleted(3, grid, 42.5, "resnet18"));
+        _evaluator.Reply(new EvaluationCompleted(3, grid, new Dictionary<string, double> { ["frechet-resnet18"] = 42.5 }, "frechet-resnet18", "resnet18", "local"));
         var summary = await _completion.Task.WaitAsync(RunTimeout);
         _nodes[0].ExpectMsg<RunEnded>(e => Assert.Equal("coordinator-tests", e.RunName));
 
