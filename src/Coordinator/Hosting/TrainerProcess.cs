@@ -30,7 +30,8 @@ public sealed class TrainerProcess : IDisposable
         var device = TrainingDevice.Resolve(spec.Train.Device);
         var replicas = Enumerable.Range(0, spec.Cluster.WorkersPerNode).Select(_ => ModelReplica.Create(spec, device)).ToList();
         var sessions = replicas.Select(r => new WorkerSession(data.Setup, r)).ToList();
-        var dataPlane = NodeDataPlane.Listen(spec.Cluster.Hostname, spec.Cluster.DataPlanePort, TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds));
+        var dataPlane = NodeDataPlane.Listen(
+            spec.Cluster.Hostname, spec.Cluster.DataPlanePort, TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds), spec.Cluster.TransferDtype);
         var store = new CheckpointStore(spec.CheckpointDirectory(), spec.Checkpoint.KeepLast);
         var checkpoints = new CheckpointContentFactory(spec, specText, data.Plan.StepsPerEpoch);
         System.Console.WriteLine($"trainer: {replicas.Count} workers on {device.type}, data plane on {dataPlane.Endpoint}");

@@ -13,19 +13,33 @@ public sealed class NodeDataPlane : IDisposable
 {
     private readonly RingListener _listener;
     private readonly TimeSpan _collectiveTimeout;
+    private readonly RingWireFormat _wireFormat;
 
-    private NodeDataPlane(RingListener listener, TimeSpan collectiveTimeout)
+    private NodeDataPlane(RingListener listener, TimeSpan collectiveTimeout, RingWireFormat wireFormat)
     {
         _listener = listener;
         _collectiveTimeout = collectiveTimeout;
+        _wireFormat = wireFormat;
     }
 
     /// <summary>host:port that the other nodes' rings connect to.</summary>
     public string Endpoint => _listener.Endpoint;
 
     /// <summary>Listens on <paramref name="host"/>:<paramref name="port"/> (0: a free port) for ring peers.</summary>
-    public static NodeDataPlane Listen(string host, int port, TimeSpan collectiveTimeout) =>
-        new(RingListener.Start(host, port), collectiveTimeout);
+    /// <param name="host">the address other nodes reach this one at</param>
+    /// <param name="port">0 picks a free one</param>
+    /// <param name="collectiveTimeout">bound on connecting and on each collective</param>
+    /// <param name="transferDtype">cluster.transfer_dtype: float32, bfloat16 or float16</param>
+    public static NodeDataPlane Listen(string host, int port, TimeSpan collectiveTimeout, string transferDtype)
+    {
+        var wire = transferDtype switch
+        {
+            "bfloat16" => RingWireFormat.BFloat16,
+            "float16" => RingWireFormat.Float16,
+            _ => RingWireFormat.Float32,
+        };
+        return new(RingListener.Start(host, port), collectiveTimeout, wire);
+    }
 
     /// <summary>Connects this node's part of group <paramref name="form"/>: one reducer per local worker, in local order.</summary>
     public async Task<DataPlaneGeneration> ConnectAsync(FormGroup form, IActorRef self, CancellationToken cancellationToken)
@@ -53,7 +67,7 @@ public sealed class NodeDataPlane : IDisposable
         var ring = await TcpRingAllReduce.ConnectAsync(
             _listener,
             new RingGeneration(form.Generation, index, [.. form.Nodes.Select(n => n.RingEndpoint)]),
-            new TcpRingOptions(_collectiveTimeout),
+            new TcpRingOptions(_collectiveTimeout) { WireFormat = _wireFormat },
             cancellationToken).ConfigureAwait(false);
         var hierarchy = new HierarchicalAllReduce(me.Workers, ring, _collectiveTimeout);
         return new DataPlaneGeneration(

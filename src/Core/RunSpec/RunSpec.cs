@@ -220,6 +220,10 @@ public sealed record ClusterSection
     /// <summary>Akka remoting port; 0 picks a free one.</summary>
     public int Port { get; init; }
     public double CollectiveTimeoutSeconds { get; init; } = 120;
+    /// <summary>Gradient bucket size of the float path, in MiB (PyTorch DDP's default).</summary>
+    public double BucketMib { get; init; } = 25;
+    /// <summary>Wire format of the float path on the ring: float32, bfloat16 or float16 (summed in float32).</summary>
+    public string TransferDtype { get; init; } = "float32";
     /// <summary>Port of this node's gradient data plane (the TCP ring); 0 picks a free one.</summary>
     public int DataPlanePort { get; init; }
     /// <summary>How long an unreachable node may stay unreachable before the Split Brain Resolver downs it.</summary>

@@ -255,6 +255,8 @@ public static class RunSpecValidator
         Between(e, "cluster.port", cluster.Port, 0, 65535);
         Positive(e, "cluster.collective_timeout_seconds", cluster.CollectiveTimeoutSeconds);
         Between(e, "cluster.data_plane_port", cluster.DataPlanePort, 0, 65535);
+        Positive(e, "cluster.bucket_mib", cluster.BucketMib);
+        OneOf(e, "cluster.transfer_dtype", cluster.TransferDtype, "float32", "bfloat16", "float16");
         Positive(e, "cluster.down_after_seconds", cluster.DownAfterSeconds);
         for (var i = 0; i < cluster.SeedNodes.Count; i++)
         {

@@ -9,8 +9,15 @@ namespace Orchestrator.Trainer.Reduction;
 /// power-of-two scale agreed from the global max |g| (an all-reduce max), gradients become int64 fixed
 /// point and are added as integers, which any grouping adds exactly. The fast path adds float32.
 /// </summary>
-public sealed class GradientAverager(IAllReduce group, bool deterministic, int globalMicroBatches)
+/// <remarks>
+/// The float path goes over the wire in buckets of <paramref name="bucketBytes"/> (<see cref="GradientBuckets"/>),
+/// so that copying one bucket overlaps the reduction of the previous; the fixed-point path sends one int64
+/// buffer, which the ring pipelines in pieces of its own.
+/// </remarks>
+public sealed class GradientAverager(IAllReduce group, bool deterministic, int globalMicroBatches, long bucketBytes = GradientBuckets.DefaultBucketBytes)
 {
+    private GradientBuckets? _buckets;
+
     // The loss is reported, not differentiated: 2^32 keeps ~9 decimal digits of a per-micro-batch sum.
     private const int LossScaleExponent = 32;
 
@@ -42,7 +49,7 @@ public sealed class GradientAverager(IAllReduce group, bool deterministic, int g
 
         var average = deterministic
             ? await FixedPointSumAsync(microBatchGradients, segmentOffsets, length, cancellationToken).ConfigureAwait(false)
-            : await FloatSumAsync(microBatchGradients, length, cancellationToken).ConfigureAwait(false);
+            : await FloatSumAsync(microBatchGradients, segmentOffsets, cancellationToken).ConfigureAwait(false);
         float inverse = 1f / globalSamples;
         for (int i = 0; i < average.Length; i++)
         {
@@ -107,8 +114,9 @@ public sealed class GradientAverager(IAllReduce group, bool deterministic, int g
         return sum;
     }
 
-    private async Task<float[]> FloatSumAsync(IReadOnlyList<float[]> gradients, int length, CancellationToken cancellationToken)
+    private async Task<float[]> FloatSumAsync(IReadOnlyList<float[]> gradients, int[] segmentOffsets, CancellationToken cancellationToken)
     {
+        int length = segmentOffsets[^1];
         var sum = new float[length];
         foreach (var g in gradients)
         {
@@ -117,7 +125,8 @@ public sealed class GradientAverager(IAllReduce group, bool deterministic, int g
                 sum[i] += g[i];
             }
         }
-        await group.SumAsync(sum, cancellationToken).ConfigureAwait(false);
+        _buckets ??= new GradientBuckets([.. segmentOffsets.Zip(segmentOffsets.Skip(1), (a, b) => (long)(b - a))], bucketBytes);
+        await _buckets.SumAsync(group, sum, cancellationToken).ConfigureAwait(false);
         return sum;
     }
 }

@@ -14,7 +14,8 @@ namespace Orchestrator.Trainer.Replica;
 public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IAllReduce group)
 {
     private readonly GradientAverager _averager = new(
-        group, setup.Spec.Train.Deterministic, setup.Spec.Train.GlobalBatch / setup.Spec.Train.MicroBatch);
+        group, setup.Spec.Train.Deterministic, setup.Spec.Train.GlobalBatch / setup.Spec.Train.MicroBatch,
+        (long)(setup.Spec.Cluster.BucketMib * 1024 * 1024));
 
     private readonly int[] _segmentOffsets = SegmentOffsets(replica);
 
