@@ -165,6 +165,7 @@ public sealed class RunJournal : IDisposable
         OrchestratorTelemetry.RecordLoss(outcome.MeanLoss);
         OrchestratorTelemetry.AddSamples(outcome.GlobalSamples);
         OrchestratorTelemetry.RecordSamplesPerSecond(rate);
+        OrchestratorTelemetry.RecordStep(_completed);
         Write(new
         {
             step = _completed,

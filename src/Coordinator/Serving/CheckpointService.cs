@@ -1,12 +1,7 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
@@ -56,42 +51,11 @@ public sealed class CheckpointService : IAsyncDisposable
         CheckpointStore store, string host, int port, string token, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        ArgumentOutOfRangeException.ThrowIfNegative(port);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
-
-        // No command-line arguments and the program's folder as content root: the service's settings
-        // come from the spec, not from an appsettings.json that happens to be in the working folder.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            if (host == "*")
-            {
-                kestrel.ListenAnyIP(port);
-            }
-            else
-            {
-                kestrel.Listen(host == "localhost" ? IPAddress.Loopback : ParseAddress(host), port);
-            }
-        });
-
-        var app = builder.Build();
+        var app = EmbeddedWebServer.CreateBuilder(host, port).Build();
         var gate = new BearerTokenGate(token);
         app.Use(gate.InvokeAsync);
         MapEndpoints(app, store);
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return new CheckpointService(app, new Uri(app.Urls.First()));
+        return new CheckpointService(app, await EmbeddedWebServer.StartAsync(app, cancellationToken));
     }
 
     /// <summary>Stops listening; requests in flight get the time <paramref name="cancellationToken"/> allows.</summary>
@@ -102,11 +66,6 @@ public sealed class CheckpointService : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-
-    private static IPAddress ParseAddress(string host) =>
-        IPAddress.TryParse(host, out var address)
-            ? address
-            : throw new ArgumentException($"host \"{host}\"; expected an IP address, localhost or *", nameof(host));
 
     private static void MapEndpoints(WebApplication app, CheckpointStore store)
     {
