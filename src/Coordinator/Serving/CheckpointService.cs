@@ -16,7 +16,7 @@ namespace Orchestrator.Coordinator.Serving;
 /// </summary>
 public sealed class CheckpointService : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
@@ -39,7 +39,12 @@ public sealed class CheckpointService : IAsyncDisposable
 
     /// <summary>Starts the service on the host, port and token source of a spec's checkpoint.serve section.</summary>
     public static Task<CheckpointService> StartAsync(CheckpointStore store, CheckpointServeSection serve, CancellationToken cancellationToken = default) =>
-        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), cancellationToken);
+        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), page: null, cancellationToken);
+
+    /// <summary>Starts the service with the run page of a running coordinator beside the checkpoints.</summary>
+    internal static Task<CheckpointService> StartAsync(
+        CheckpointStore store, CheckpointServeSection serve, RunPage? page, CancellationToken cancellationToken = default) =>
+        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), page, cancellationToken);
 
     /// <summary>Starts the service.</summary>
     /// <param name="store">The checkpoints to serve.</param>
@@ -47,14 +52,21 @@ public sealed class CheckpointService : IAsyncDisposable
     /// <param name="port">TCP port; 0 picks a free one (see <see cref="Address"/>).</param>
     /// <param name="token">The bearer token every request must carry.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public static async Task<CheckpointService> StartAsync(
-        CheckpointStore store, string host, int port, string token, CancellationToken cancellationToken = default)
+    public static Task<CheckpointService> StartAsync(
+        CheckpointStore store, string host, int port, string token, CancellationToken cancellationToken = default) =>
+        StartAsync(store, host, port, token, page: null, cancellationToken);
+
+    /// <summary>Starts the service, with <paramref name="page"/> (the run page) beside the checkpoints when given.</summary>
+    internal static async Task<CheckpointService> StartAsync(
+        CheckpointStore store, string host, int port, string token, RunPage? page, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         var app = EmbeddedWebServer.CreateBuilder(host, port).Build();
-        var gate = new BearerTokenGate(token);
+        // The run page's HTML holds no run data and is the one path a browser can open without the token.
+        var gate = new BearerTokenGate(token, page is null ? [] : [RunPage.PagePath]);
         app.Use(gate.InvokeAsync);
         MapEndpoints(app, store);
+        page?.Map(app, ReadMethods);
         return new CheckpointService(app, await EmbeddedWebServer.StartAsync(app, cancellationToken));
     }
 
