@@ -67,7 +67,7 @@ public sealed class CheckpointService : IAsyncDisposable
         app.Use(gate.InvokeAsync);
         MapEndpoints(app, store);
         page?.Map(app, ReadMethods);
-        return new CheckpointService(app, await EmbeddedWebServer.StartAsync(app, cancellationToken));
+        return new CheckpointService(app, await EmbeddedWebServer.StartAsync(app, "checkpoint.serve", cancellationToken));
     }
 
     /// <summary>Stops listening; requests in flight get the time <paramref name="cancellationToken"/> allows.</summary>

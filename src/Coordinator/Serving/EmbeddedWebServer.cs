@@ -40,12 +40,21 @@ internal static class EmbeddedWebServer
         return builder;
     }
 
-    /// <summary>Starts <paramref name="app"/> and returns the address it listens on (with the port chosen when 0 was asked for); disposes it when the start fails.</summary>
-    public static async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <paramref name="app"/> and returns the address it listens on (with the port chosen when 0 was
+    /// asked for); disposes it when the start fails. A port that cannot be bound is an error naming
+    /// <paramref name="origin"/>, the spec section that chose it.
+    /// </summary>
+    public static async Task<Uri> StartAsync(WebApplication app, string origin, CancellationToken cancellationToken)
     {
         try
         {
             await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"{origin}: {e.Message} Expected a free port (0 picks one).", e);
         }
         catch
         {

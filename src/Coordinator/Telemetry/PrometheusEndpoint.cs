@@ -44,7 +44,7 @@ internal sealed class PrometheusEndpoint : IAsyncDisposable
             }
         });
         app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: Path, configureBranchedPipeline: null, optionsName: null);
-        var root = await EmbeddedWebServer.StartAsync(app, cancellationToken);
+        var root = await EmbeddedWebServer.StartAsync(app, "telemetry.prometheus (or --metrics-port)", cancellationToken);
         endpoint.Address = new Uri(root, Path);
         return endpoint;
     }
