@@ -49,8 +49,14 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         return browser;
     }
 
-    /// <summary>Opens <paramref name="url"/> in the page.</summary>
-    public Task NavigateAsync(Uri url) => SendAsync("Page.navigate", new JsonObject { ["url"] = url.ToString() });
+    /// <summary>Opens <paramref name="url"/> in the page and waits until its document has loaded.</summary>
+    public async Task NavigateAsync(Uri url, TimeSpan limit)
+    {
+        await SendAsync("Page.navigate", new JsonObject { ["url"] = url.ToString() });
+        // Page.navigate answers once the navigation starts; until the new document is in, expressions run in the old one.
+        await WaitUntilAsync(
+            $"location.pathname === {JsonSerializer.Serialize(url.AbsolutePath)} && document.readyState === 'complete'", limit, $"{url.AbsolutePath} loaded");
+    }
 
     /// <summary>The value of a JavaScript expression in the page (null when it is undefined).</summary>
     public async Task<JsonElement?> EvaluateAsync(string expression)

@@ -30,7 +30,7 @@ public sealed class RunPageTests(ITestOutputHelper output)
         Assert.DoesNotContain(token, train.Output, StringComparison.Ordinal);
 
         await using var chromium = await HeadlessChromium.StartAsync(1280, 1500);
-        await chromium.NavigateAsync(new Uri(page + "#token=" + token));
+        await chromium.NavigateAsync(new Uri(page + "#token=" + token), Limit);
 
         // The step advances while the page is open.
         await chromium.WaitUntilAsync("Number(document.getElementById('step').textContent) >= 1", Limit, "a committed step");
