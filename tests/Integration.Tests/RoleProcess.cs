@@ -6,8 +6,9 @@ using System.Text;
 namespace Orchestrator.Integration.Tests;
 
 /// <summary>
-/// One `orchestrator` role (coordinator, trainer) as a real, long-running process: output captured,
-/// awaited to its end, or killed with SIGKILL as a failure test needs.
+/// One `orchestrator` role (coordinator, trainer), or another program a test drives, as a real,
+/// long-running process: output captured, awaited to its end, or killed with SIGKILL as a failure test
+/// needs.
 /// </summary>
 internal sealed class RoleProcess : IDisposable
 {
@@ -35,16 +36,19 @@ internal sealed class RoleProcess : IDisposable
         }
     }
 
-    public static RoleProcess Start(string name, string workingDirectory, params string[] args)
+    public static RoleProcess Start(string name, string workingDirectory, params string[] args) =>
+        StartProgram(name, "dotnet", workingDirectory, [Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"), .. args]);
+
+    /// <summary>Any program (prometheus, chromium) as a process of the test's, ended by its id on dispose.</summary>
+    public static RoleProcess StartProgram(string name, string program, string workingDirectory, IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"));
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -12,7 +12,7 @@ namespace Orchestrator.Coordinator.Cli;
 /// </summary>
 public static class RoleCommand
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port", "checkpoints-url" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port", "checkpoints-url", "metrics-port" };
 
     /// <summary>
     /// The run coordinator (singleton) and the evaluator. Without --resume it continues from the newest good
@@ -28,10 +28,11 @@ public static class RoleCommand
         }
         var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
         var resume = TrainCommand.Resume(command, spec, fallback: "auto");
-        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "coordinator", command.PortNumber("metrics-port"), cancellationToken);
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, spec.Cluster.MinWorkers, spec.Cluster.MaxWorkers, cancellationToken);
         var summary = await TrainCommand.RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer: null), coordinator.Completion.Task, cancellationToken);
         TrainCommand.PrintSummary(summary, data.Skips);
+        await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
     }
 
@@ -41,7 +42,7 @@ public static class RoleCommand
         var (spec, specText, source) = TrainCommand.LoadSpec(command);
         spec = WithPorts(spec, command);
         var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
-        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "trainer", command.PortNumber("metrics-port"), cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
         var host = RunHost.Build(spec, coordinator: null, trainer.Part);
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -55,6 +56,7 @@ public static class RoleCommand
             return 1;
         }
         System.Console.WriteLine($"run '{run}' ended");
+        await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
     }
 
@@ -77,7 +79,7 @@ public static class RoleCommand
         {
             throw new CommandLineException("option --checkpoints-url needs checkpoint.serve in the spec (its token_file or token_env holds the bearer token)");
         }
-        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "evaluator", command.PortNumber("metrics-port"), cancellationToken);
         var events = new EvaluatorNodeEvents(result => System.Console.WriteLine(result switch
         {
             Evaluator.Actors.EvaluationCompleted c => $"evaluator: step {c.Step} evaluated: " +
@@ -105,6 +107,7 @@ public static class RoleCommand
             return 1;
         }
         System.Console.WriteLine($"run '{run}' ended");
+        await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
     }
 

@@ -8,10 +8,10 @@ using Orchestrator.DataLoader.Decoding;
 
 namespace Orchestrator.Coordinator.Cli;
 
-/// <summary>`orchestrator train [--config run.yaml] [--resume latest|auto|DIR] [--steps N]`: a whole run in one process.</summary>
+/// <summary>`orchestrator train [--config run.yaml] [--resume latest|auto|DIR] [--steps N] [--metrics-port P]`: a whole run in one process.</summary>
 public static class TrainCommand
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "metrics-port" };
 
     public static async Task<int> RunAsync(CommandLine command, CancellationToken cancellationToken)
     {
@@ -23,12 +23,13 @@ public static class TrainCommand
         var data = await OpenDataAsync(spec, source, cancellationToken);
         var resume = Resume(command, spec);
 
-        using var telemetry = TelemetryExport.Start(spec.Telemetry);
+        await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "train", command.PortNumber("metrics-port"), cancellationToken);
         int workers = spec.Cluster.WorkersPerNode;
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, workers, workers, cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
         var summary = await RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer.Part), coordinator.Completion.Task, cancellationToken);
         PrintSummary(summary, data.Skips);
+        await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
     }
 

@@ -40,12 +40,13 @@ public sealed class CoordinatorProcess : IDisposable
         var evalBar = ProgressBar.ForConsole("eval", spec.Telemetry.Progress);
         var evaluation = new CheckpointEvaluation(
             spec, heldOut, spec.SamplesDirectory(), (done, total) => evalBar.Report(done, total, "sampler steps"));
-        var journal = new RunJournal(spec.Run.OutputDir, ProgressBar.ForConsole("train", spec.Telemetry.Progress), resume?.Manifest.Step ?? long.MaxValue);
+        var journal = new RunJournal(
+            spec.Run.OutputDir, ProgressBar.ForConsole("train", spec.Telemetry.Progress), resume?.Manifest.Step ?? long.MaxValue, new RunStatus(spec.Run.Name));
         var schedule = new RunSchedule(startStep, data.Setup.TotalSteps, spec.Checkpoint, spec.Eval);
         var timeout = TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds);
         CoordinatorProcess? process = null;
         var store = new CheckpointStore(spec.CheckpointDirectory(), spec.Checkpoint.KeepLast);
-        var part = new RunHost.CoordinatorPart(evaluation, store, evaluator => new RunCoordinatorSettings(
+        var part = new RunHost.CoordinatorPart(evaluation, store, journal.Status, evaluator => new RunCoordinatorSettings(
             spec.Run.Name, minWorkers, maxWorkers, schedule, resume?.Path, journal, evaluator, process!.Completion,
             FormationTimeout: timeout + timeout,
             FailureGrace: TimeSpan.FromSeconds(spec.Cluster.DownAfterSeconds + 5)));

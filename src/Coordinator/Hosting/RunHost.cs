@@ -39,7 +39,7 @@ public static class RunHost
 
     /// <summary>What a coordinator process runs: the run coordinator's settings (given the evaluator) and the evaluation.</summary>
     public sealed record CoordinatorPart(
-        CheckpointEvaluation Evaluation, CheckpointStore Store, Func<IActorRef, RunCoordinatorSettings> Settings);
+        CheckpointEvaluation Evaluation, CheckpointStore Store, RunStatus Status, Func<IActorRef, RunCoordinatorSettings> Settings);
 
     /// <summary>What a trainer process runs: one session per worker, the node's data plane and where checkpoints go.</summary>
     public sealed record TrainerPart(
@@ -72,9 +72,13 @@ public static class RunHost
         builder.Logging.ClearProviders();
         if (coordinator is not null && spec.Checkpoint.Serve is { } serve)
         {
-            // The coordinator serves the run's checkpoints to evaluators (docs/checkpoint-service.md).
-            builder.Services.AddHostedService(_ => new CheckpointServiceHost(
-                coordinator.Store, serve, address => System.Console.WriteLine($"checkpoints served at {address}")));
+            // The coordinator serves the run's checkpoints to evaluators (docs/checkpoint-service.md), and the
+            // run page beside them (docs/telemetry.md); the page reads the cluster's members when asked.
+            builder.Services.AddHostedService(services => new CheckpointServiceHost(
+                coordinator.Store,
+                serve,
+                address => System.Console.WriteLine($"checkpoints served at {address}; run page at {address}run"),
+                new RunPage(coordinator.Status, coordinator.Store, () => RunMember.Of(services.GetRequiredService<ActorSystem>()))));
         }
         builder.Services.AddAkka(SystemName, akka =>
         {

@@ -511,6 +511,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         _log.Error(reason);
         _runSpan?.SetStatus(ActivityStatusCode.Error, reason);
         _settings.Completion.TrySetException(new InvalidOperationException(reason));
+        _settings.Journal.Failed(reason);
     }
 
     private sealed record Regroup(long Generation, string Reason) : INoSerializationVerificationNeeded;

@@ -14,8 +14,8 @@ namespace Orchestrator.Coordinator.Run;
 
 /// <summary>
 /// The run's record: one JSON line per step, checkpoint and evaluation in metrics.jsonl, the live
-/// progress bar, the telemetry instruments, and at the end a plot of the loss and the evaluation metrics over
-/// steps and the run summary.
+/// progress bar, the telemetry instruments, the <see cref="RunStatus"/> of the run page, and at the end a
+/// plot of the loss and the evaluation metrics over steps and the run summary.
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
@@ -48,8 +48,10 @@ public sealed class RunJournal : IDisposable
     /// <param name="outputDirectory">where metrics.jsonl, consumed-samples.tsv and the plots go</param>
     /// <param name="progress">the live progress bar</param>
     /// <param name="resumeStep">the step a resumed run starts from: samples logged for later steps belong to a timeline the checkpoint discarded</param>
-    public RunJournal(string outputDirectory, ProgressBar progress, long resumeStep = long.MaxValue)
+    /// <param name="status">the run page's state (null: one of the journal's own)</param>
+    public RunJournal(string outputDirectory, ProgressBar progress, long resumeStep = long.MaxValue, RunStatus? status = null)
     {
+        Status = status ?? new RunStatus("run");
         _outputDirectory = outputDirectory;
         Directory.CreateDirectory(outputDirectory);
         MetricsPath = Path.Combine(outputDirectory, "metrics.jsonl");
@@ -81,8 +83,12 @@ public sealed class RunJournal : IDisposable
 
     public string MetricsPath { get; }
 
+    /// <summary>The live state the run page reads.</summary>
+    public RunStatus Status { get; }
+
     public void Started(long startStep, long totalSteps, int workers)
     {
+        Status.Started(totalSteps);
         _startStep = startStep;
         _completed = startStep;
         _totalSteps = totalSteps;
@@ -133,6 +139,7 @@ public sealed class RunJournal : IDisposable
     public void Membership(string change, string node, int offeredWorkers)
     {
         _progress.Note($"membership: {change.Replace('_', ' ')} {node} ({offeredWorkers} workers offered)");
+        Status.Note($"{change.Replace('_', ' ')}: {node} ({offeredWorkers} workers offered)");
         Write(new { @event = change, node, offered_workers = offeredWorkers, time = Now() });
     }
 
@@ -140,6 +147,7 @@ public sealed class RunJournal : IDisposable
     public void EvaluatorMembership(string change, string node, int evaluators)
     {
         _progress.Note($"membership: {change.Replace('_', ' ')} {node} ({evaluators} evaluator nodes)");
+        Status.Note($"{change.Replace('_', ' ')}: {node} ({evaluators} evaluator nodes)");
         Write(new { @event = change, node, evaluator_nodes = evaluators, time = Now() });
     }
 
@@ -147,6 +155,7 @@ public sealed class RunJournal : IDisposable
     public void GroupFormed(long generation, int worldSize, long step)
     {
         _progress.Note(string.Create(CultureInfo.InvariantCulture, $"group: generation {generation}, {worldSize} workers, at step {step}"));
+        Status.GroupFormed(generation, worldSize, step);
         Write(new { @event = "group", generation, world_size = worldSize, step, time = Now() });
     }
 
@@ -165,6 +174,9 @@ public sealed class RunJournal : IDisposable
         OrchestratorTelemetry.RecordLoss(outcome.MeanLoss);
         OrchestratorTelemetry.AddSamples(outcome.GlobalSamples);
         OrchestratorTelemetry.RecordSamplesPerSecond(rate);
+        OrchestratorTelemetry.RecordStep(_completed);
+        Status.Stepped(new RunStatus.StepPoint(
+            _completed, outcome.MeanLoss, rate, _stepSecondsByRank.OrderBy(p => p.Key).Select(p => p.Value).ToArray(), DateTimeOffset.UtcNow));
         Write(new
         {
             step = _completed,
@@ -184,6 +196,7 @@ public sealed class RunJournal : IDisposable
     {
         _lastCheckpoint = saved.Directory;
         _progress.Note(string.Create(CultureInfo.InvariantCulture, $"checkpoint: step {saved.Step} saved to {saved.Directory} in {saved.Seconds:0.00} s"));
+        Status.Note(string.Create(CultureInfo.InvariantCulture, $"checkpoint: step {saved.Step} saved in {saved.Seconds:0.00} s"));
         Write(new { @event = "checkpoint", step = saved.Step, directory = saved.Directory, seconds = saved.Seconds, time = Now() });
     }
 
@@ -200,6 +213,8 @@ public sealed class RunJournal : IDisposable
         string figures = string.Join(", ", completed.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal)
             .Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0000}")));
         _progress.Note($"evaluation: step {completed.Step} ({completed.Evaluator}): {figures}; samples {completed.GridPath}");
+        Status.Evaluated(completed);
+        Status.Note($"evaluation: step {completed.Step}: {figures}");
         Write(new
         {
             @event = "evaluation",
@@ -217,6 +232,7 @@ public sealed class RunJournal : IDisposable
     public void EvaluationFailed(EvaluationFailed failed)
     {
         _progress.Note($"evaluation: step {failed.Step} failed: {failed.Reason}");
+        Status.Note($"evaluation: step {failed.Step} failed: {failed.Reason}");
         Write(new { @event = "evaluation_failed", step = failed.Step, reason = failed.Reason, time = Now() });
     }
 
@@ -244,9 +260,24 @@ public sealed class RunJournal : IDisposable
             LinePlot.WritePanelsPng(plot, panels, "step");
         }
         Write(new { @event = "finish", step = _completed, time = Now() });
+        Status.Finished();
         return new RunSummary(
             _startStep, _completed, _firstLoss ?? double.NaN, _lastLoss, _lastCheckpoint,
             _lastEvaluation?.GridPath, _lastEvaluation?.FrechetDistance, _lastEvaluation?.FrechetMetric, MetricsPath, plot);
+    }
+
+    /// <summary>The run stopped with <paramref name="reason"/> (exit 1).</summary>
+    public void Failed(string reason)
+    {
+        Status.Failed(reason);
+        try
+        {
+            Write(new { @event = "failed", reason, time = Now() });
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The failure may be that metrics.jsonl cannot be written; its record must not hide it.
+        }
     }
 
     private void Write(object record) => _metrics.WriteLine(JsonSerializer.Serialize(record, JsonLine));

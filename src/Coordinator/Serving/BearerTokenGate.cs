@@ -8,8 +8,9 @@ namespace Orchestrator.Coordinator.Serving;
 /// <summary>
 /// Lets a request through only with <c>Authorization: Bearer &lt;token&gt;</c> (RFC 6750); otherwise
 /// 401 with a <c>WWW-Authenticate: Bearer</c> challenge, and for a wrong token error="invalid_token".
+/// The paths of <paramref name="openPaths"/> (a page that holds no data) need no token.
 /// </summary>
-internal sealed class BearerTokenGate(string token)
+internal sealed class BearerTokenGate(string token, IReadOnlyCollection<string> openPaths)
 {
     private const string Scheme = "Bearer";
     private const string Realm = "orchestrator-checkpoints";
@@ -20,6 +21,12 @@ internal sealed class BearerTokenGate(string token)
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
+        if (openPaths.Contains(context.Request.Path.Value))
+        {
+            await next(context);
+            return;
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         if (header.Length == 0)
         {

@@ -1,12 +1,7 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
@@ -21,7 +16,7 @@ namespace Orchestrator.Coordinator.Serving;
 /// </summary>
 public sealed class CheckpointService : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
@@ -44,7 +39,12 @@ public sealed class CheckpointService : IAsyncDisposable
 
     /// <summary>Starts the service on the host, port and token source of a spec's checkpoint.serve section.</summary>
     public static Task<CheckpointService> StartAsync(CheckpointStore store, CheckpointServeSection serve, CancellationToken cancellationToken = default) =>
-        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), cancellationToken);
+        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), page: null, cancellationToken);
+
+    /// <summary>Starts the service with the run page of a running coordinator beside the checkpoints.</summary>
+    internal static Task<CheckpointService> StartAsync(
+        CheckpointStore store, CheckpointServeSection serve, RunPage? page, CancellationToken cancellationToken = default) =>
+        StartAsync(store, serve.Host, serve.Port, ServiceToken.Read(serve), page, cancellationToken);
 
     /// <summary>Starts the service.</summary>
     /// <param name="store">The checkpoints to serve.</param>
@@ -52,46 +52,22 @@ public sealed class CheckpointService : IAsyncDisposable
     /// <param name="port">TCP port; 0 picks a free one (see <see cref="Address"/>).</param>
     /// <param name="token">The bearer token every request must carry.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public static async Task<CheckpointService> StartAsync(
-        CheckpointStore store, string host, int port, string token, CancellationToken cancellationToken = default)
+    public static Task<CheckpointService> StartAsync(
+        CheckpointStore store, string host, int port, string token, CancellationToken cancellationToken = default) =>
+        StartAsync(store, host, port, token, page: null, cancellationToken);
+
+    /// <summary>Starts the service, with <paramref name="page"/> (the run page) beside the checkpoints when given.</summary>
+    internal static async Task<CheckpointService> StartAsync(
+        CheckpointStore store, string host, int port, string token, RunPage? page, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        ArgumentOutOfRangeException.ThrowIfNegative(port);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
-
-        // No command-line arguments and the program's folder as content root: the service's settings
-        // come from the spec, not from an appsettings.json that happens to be in the working folder.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            if (host == "*")
-            {
-                kestrel.ListenAnyIP(port);
-            }
-            else
-            {
-                kestrel.Listen(host == "localhost" ? IPAddress.Loopback : ParseAddress(host), port);
-            }
-        });
-
-        var app = builder.Build();
-        var gate = new BearerTokenGate(token);
+        var app = EmbeddedWebServer.CreateBuilder(host, port).Build();
+        // The run page's HTML holds no run data and is the one path a browser can open without the token.
+        var gate = new BearerTokenGate(token, page is null ? [] : [RunPage.PagePath]);
         app.Use(gate.InvokeAsync);
         MapEndpoints(app, store);
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return new CheckpointService(app, new Uri(app.Urls.First()));
+        page?.Map(app, ReadMethods);
+        return new CheckpointService(app, await EmbeddedWebServer.StartAsync(app, "checkpoint.serve", cancellationToken));
     }
 
     /// <summary>Stops listening; requests in flight get the time <paramref name="cancellationToken"/> allows.</summary>
@@ -102,11 +78,6 @@ public sealed class CheckpointService : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-
-    private static IPAddress ParseAddress(string host) =>
-        IPAddress.TryParse(host, out var address)
-            ? address
-            : throw new ArgumentException($"host \"{host}\"; expected an IP address, localhost or *", nameof(host));
 
     private static void MapEndpoints(WebApplication app, CheckpointStore store)
     {

@@ -11,7 +11,8 @@ namespace Orchestrator.Coordinator.Serving;
 /// <param name="store">The run's checkpoint store.</param>
 /// <param name="serve">The spec's checkpoint.serve section.</param>
 /// <param name="started">Hears the bound address once the service listens.</param>
-public sealed class CheckpointServiceHost(CheckpointStore store, CheckpointServeSection serve, Action<Uri>? started = null)
+/// <param name="page">The run page served beside the checkpoints, when the host runs the run's coordinator.</param>
+public sealed class CheckpointServiceHost(CheckpointStore store, CheckpointServeSection serve, Action<Uri>? started = null, RunPage? page = null)
     : IHostedService, IAsyncDisposable
 {
     private CheckpointService? _service;
@@ -21,7 +22,7 @@ public sealed class CheckpointServiceHost(CheckpointStore store, CheckpointServe
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _service = await CheckpointService.StartAsync(store, serve, cancellationToken);
+        _service = await CheckpointService.StartAsync(store, serve, page, cancellationToken);
         started?.Invoke(_service.Address);
     }
 

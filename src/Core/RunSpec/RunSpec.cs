@@ -321,4 +321,17 @@ public sealed record TelemetrySection
     public string OtlpProtocol { get; init; } = "grpc";
     /// <summary>Live console progress bar.</summary>
     public bool Progress { get; init; } = true;
+    /// <summary>When set, every process of the run serves its metrics for Prometheus to scrape (docs/telemetry.md).</summary>
+    public PrometheusSection? Prometheus { get; init; }
+}
+
+/// <summary>The Prometheus scrape endpoint, GET /metrics, of each process of a run.</summary>
+public sealed record PrometheusSection
+{
+    /// <summary>An IP address to bind, localhost, or * for every interface.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>TCP port; 0 picks a free one. Processes that share a host take --metrics-port.</summary>
+    public int Port { get; init; } = 9464;
+    /// <summary>At the end of a process, how long the endpoint waits for one more scrape, so that the last values (the final evaluation) reach Prometheus.</summary>
+    public double FinalScrapeSeconds { get; init; } = 30;
 }

@@ -281,13 +281,7 @@ public static class RunSpecValidator
         }
         if (checkpoint.Serve is { } serve)
         {
-            if (serve.Host is not ("localhost" or "*") && !System.Net.IPAddress.TryParse(serve.Host, out _))
-            {
-                e.Add("checkpoint.serve.host", "not an address to bind", Show(serve.Host),
-                    "an IP address (such as 127.0.0.1 or 0.0.0.0), localhost, or * for every interface");
-            }
-
-            Between(e, "checkpoint.serve.port", serve.Port, 0, 65535);
+            ListenAddress(e, "checkpoint.serve", serve.Host, serve.Port);
             if ((serve.TokenFile.Length > 0) == (serve.TokenEnv.Length > 0))
             {
                 e.Add("checkpoint.serve", "needs exactly one source of the bearer token",
@@ -333,6 +327,23 @@ public static class RunSpecValidator
             e.Add("telemetry.otlp_endpoint", "not an http(s) URI", Show(telemetry.OtlpEndpoint),
                 "empty (no OTLP export) or an absolute URI such as http://127.0.0.1:4317");
         }
+        if (telemetry.Prometheus is { } prometheus)
+        {
+            ListenAddress(e, "telemetry.prometheus", prometheus.Host, prometheus.Port);
+            AtLeast(e, "telemetry.prometheus.final_scrape_seconds", prometheus.FinalScrapeSeconds, 0);
+        }
+    }
+
+    // Host and port of an HTTP server the process binds (the checkpoint service, the metrics endpoint).
+    private static void ListenAddress(RunSpecErrors e, string section, string host, int port)
+    {
+        if (host is not ("localhost" or "*") && !System.Net.IPAddress.TryParse(host, out _))
+        {
+            e.Add($"{section}.host", "not an address to bind", Show(host),
+                "an IP address (such as 127.0.0.1 or 0.0.0.0), localhost, or * for every interface");
+        }
+
+        Between(e, $"{section}.port", port, 0, 65535);
     }
 
     private static bool AtLeast(RunSpecErrors e, string path, long value, long min)

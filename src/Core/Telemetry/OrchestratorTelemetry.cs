@@ -52,8 +52,15 @@ public static class OrchestratorTelemetry
     private static readonly Histogram<double> StepDuration = Seconds(
         "orchestrator.train.step.duration", "Time of one training step on one worker.");
 
+    private static readonly Gauge<long> Step = Meter.CreateGauge<long>(
+        "orchestrator.train.step", unit: "{step}", description: "Steps committed so far: the x axis of a run, next to time.");
+
     private static readonly Histogram<double> AllReduceDuration = Seconds(
-        "orchestrator.allreduce.duration", "Time of one gradient all-reduce.");
+        "orchestrator.allreduce.duration", "Time of one step's gradient all-reduce on one worker.");
+
+    private static readonly Counter<long> AllReduceSize = Meter.CreateCounter<long>(
+        "orchestrator.allreduce.size", unit: "By",
+        description: "Bytes of gradient buffers all-reduced; divided by the duration it is the algorithm bandwidth (NCCL's algbw).");
 
     private static readonly Counter<long> RowsSkipped = Meter.CreateCounter<long>(
         "orchestrator.data.rows.skipped", unit: "{row}", description: "Data rows skipped as unusable, by reason.");
@@ -93,11 +100,19 @@ public static class OrchestratorTelemetry
 
     public static void RecordSamplesPerSecond(double samplesPerSecond) => SamplesPerSecond.Record(samplesPerSecond);
 
+    public static void RecordStep(long committedSteps) => Step.Record(committedSteps);
+
     /// <summary>One step's duration on the worker of <paramref name="rank"/>.</summary>
     public static void RecordStepDuration(double seconds, int rank) =>
         StepDuration.Record(seconds, new KeyValuePair<string, object?>("rank", rank));
 
-    public static void RecordAllReduceDuration(double seconds) => AllReduceDuration.Record(seconds);
+    /// <summary>One step's all-reduce on the worker of <paramref name="rank"/>: its time and the bytes of the buffers reduced.</summary>
+    public static void RecordAllReduce(double seconds, long bytes, int rank)
+    {
+        var tag = new KeyValuePair<string, object?>("rank", rank);
+        AllReduceDuration.Record(seconds, tag);
+        AllReduceSize.Add(bytes, tag);
+    }
 
     /// <summary>Rows skipped; <paramref name="reason"/> is one of a few fixed words (such as undecodable, empty_caption), never a row key.</summary>
     public static void AddRowsSkipped(long count, string reason) =>

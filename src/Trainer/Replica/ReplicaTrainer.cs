@@ -19,6 +19,11 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
 
     private readonly int[] _segmentOffsets = SegmentOffsets(replica);
 
+    // Bytes per gradient element in the all-reduce: int64 fixed point on the deterministic path, else
+    // the float path's transfer dtype.
+    private readonly long _wireBytesPerElement = setup.Spec.Train.Deterministic ? sizeof(long)
+        : setup.Spec.Cluster.TransferDtype == "float32" ? sizeof(float) : 2;
+
     public int Rank => group.Rank;
 
     public int WorldSize => group.WorldSize;
@@ -62,6 +67,7 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
             averaged = await _averager.AverageAsync(gradients, losses, _segmentOffsets, samples, cancellationToken).ConfigureAwait(false);
         }
         double reduceSeconds = reduceClock.Elapsed.TotalSeconds;
+        OrchestratorTelemetry.RecordAllReduce(reduceSeconds, averaged.Gradient.LongLength * _wireBytesPerElement, group.Rank);
 
         var outcome = new StepOutcome(step, averaged.MeanLoss, averaged.Samples, samples, GradNorm(averaged.Gradient), dataAndCompute, reduceSeconds, clock.Elapsed.TotalSeconds);
         return new PendingUpdate(outcome, averaged.Gradient, keys);

@@ -65,7 +65,6 @@ public sealed class TrainerWorkerActor : ReceiveActor
         {
             var update = await _session.StepAsync(command.Step, _stopping.Token);
             OrchestratorTelemetry.RecordStepDuration(update.Outcome.TotalSeconds, rank);
-            OrchestratorTelemetry.RecordAllReduceDuration(update.Outcome.ReduceSeconds);
             replyTo.Tell(new StepCompleted(command.Generation, rank, update.Outcome, update.Keys), Self);
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)

@@ -91,6 +91,9 @@ public sealed class RunSpecValidatorTests
         { "telemetry: { otlp_protocol: http }", "telemetry.otlp_protocol", "\"http\"", "one of grpc, http/protobuf" },
         { "telemetry: { otlp_endpoint: \"localhost:4317\" }", "telemetry.otlp_endpoint", "\"localhost:4317\"", "an absolute URI" },
         { "telemetry: { otlp_endpoint: \"ftp://collector\" }", "telemetry.otlp_endpoint", "\"ftp://collector\"", "an absolute URI" },
+        { "telemetry: { prometheus: { host: example.org } }", "telemetry.prometheus.host", "\"example.org\"", "an IP address" },
+        { "telemetry: { prometheus: { port: 65536 } }", "telemetry.prometheus.port", "65536", "an integer in [0, 65535]" },
+        { "telemetry: { prometheus: { final_scrape_seconds: -1 } }", "telemetry.prometheus.final_scrape_seconds", "-1", "a number >= 0" },
     };
 
     [Theory]
@@ -111,6 +114,7 @@ public sealed class RunSpecValidatorTests
     [InlineData("eval: { every_steps: 0 }")]
     [InlineData("eval: { every_steps: 10, prompts: [\"a cat\"] }")]
     [InlineData("telemetry: { otlp_endpoint: \"https://collector:4318/v1\" }")]
+    [InlineData("telemetry: { prometheus: { host: \"*\", port: 0, final_scrape_seconds: 0 } }")]
     [InlineData("cluster: { seed_nodes: [ \"akka.tcp://orchestrator@10.0.0.1:4053\" ] }")]
     [InlineData("train: { steps: 0, epochs: 1 }")]
     [InlineData("diffusion: { cfg_dropout: 1, ema_decay: 0 }")]

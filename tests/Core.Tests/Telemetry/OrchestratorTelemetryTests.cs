@@ -26,7 +26,8 @@ public sealed class OrchestratorTelemetryTests
         OrchestratorTelemetry.AddSamples(32);
         OrchestratorTelemetry.RecordSamplesPerSecond(41.5);
         OrchestratorTelemetry.RecordStepDuration(0.75, rank: 3);
-        OrchestratorTelemetry.RecordAllReduceDuration(0.0125);
+        OrchestratorTelemetry.RecordStep(17);
+        OrchestratorTelemetry.RecordAllReduce(0.0125, bytes: 4096, rank: 1);
         OrchestratorTelemetry.AddRowsSkipped(2, "undecodable");
         OrchestratorTelemetry.RecordCheckpointDuration(1.5);
         OrchestratorTelemetry.RecordFrechetDistance(12.25, "resnet18");
@@ -36,7 +37,9 @@ public sealed class OrchestratorTelemetryTests
         Assert.Contains(("orchestrator.train.samples", "{sample}", "Counter`1", 32.0, ""), seen);
         Assert.Contains(("orchestrator.train.samples_per_second", "{sample}/s", "Gauge`1", 41.5, ""), seen);
         Assert.Contains(("orchestrator.train.step.duration", "s", "Histogram`1", 0.75, "rank=3"), seen);
-        Assert.Contains(("orchestrator.allreduce.duration", "s", "Histogram`1", 0.0125, ""), seen);
+        Assert.Contains(("orchestrator.train.step", "{step}", "Gauge`1", 17.0, ""), seen);
+        Assert.Contains(("orchestrator.allreduce.duration", "s", "Histogram`1", 0.0125, "rank=1"), seen);
+        Assert.Contains(("orchestrator.allreduce.size", "By", "Counter`1", 4096.0, "rank=1"), seen);
         Assert.Contains(("orchestrator.data.rows.skipped", "{row}", "Counter`1", 2.0, "reason=undecodable"), seen);
         Assert.Contains(("orchestrator.checkpoint.duration", "s", "Histogram`1", 1.5, ""), seen);
         Assert.Contains(("orchestrator.eval.frechet_distance", "1", "Gauge`1", 12.25, "extractor=resnet18"), seen);
