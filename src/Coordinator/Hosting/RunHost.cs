@@ -26,7 +26,8 @@ namespace Orchestrator.Coordinator.Hosting;
 /// The Akka.NET host of one process: the coordinator role (the run coordinator singleton and the
 /// evaluator), the trainer role (a trainer node with its workers and checkpointer), or both in `train`, or the
 /// evaluator role (an evaluator node that evaluates the checkpoints the coordinator sends it).
-/// Every process joins one cluster through the spec's seed nodes; with none it forms a cluster of its own.
+/// Every process joins one cluster through the spec's seed nodes or cluster bootstrap (<see cref="ClusterMembership"/>);
+/// with neither it forms a cluster of its own.
 /// </summary>
 public static class RunHost
 {
@@ -81,14 +82,7 @@ public static class RunHost
             akka.AddHocon(Hocon(spec.Cluster), HoconAddMode.Prepend)
                 .WithRemoting(spec.Cluster.Hostname, spec.Cluster.Port)
                 .WithClustering(new ClusterOptions { Roles = [.. roles], SeedNodes = [.. spec.Cluster.SeedNodes] })
-                .AddStartup((system, _) =>
-                {
-                    if (spec.Cluster.SeedNodes.Count == 0)
-                    {
-                        var cluster = Akka.Cluster.Cluster.Get(system);
-                        cluster.Join(cluster.SelfAddress);
-                    }
-                })
+                .AddStartup(new StartupTask((system, _) => ClusterMembership.JoinAsync(system, spec.Cluster)))
                 .WithActors((system, registry) => StartActors(system, registry, spec, coordinator, trainer, evaluator));
         });
         return builder.Build();
@@ -97,7 +91,8 @@ public static class RunHost
     // Failure detection and downing are tuned so that a killed node is out of the group within seconds
     // (docs/cluster.md, "Failure semantics"); heavy actors get a thread each, since libtorch keeps
     // thread-local state and a long step must not starve the dispatcher that carries heartbeats.
-    private static string Hocon(ClusterSection cluster) => string.Create(CultureInfo.InvariantCulture, $$"""
+    private static string Hocon(ClusterSection cluster) => ClusterMembership.Hocon(cluster) + string.Create(CultureInfo.InvariantCulture, $$"""
+
         orchestrator.pinned-dispatcher { type = PinnedDispatcher }
         akka.loglevel = WARNING
         akka.log-dead-letters = off
