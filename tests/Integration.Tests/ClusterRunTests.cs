@@ -95,6 +95,8 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
         await ExpectSuccessAsync(coordinator, first, second);
 
         Assert.Contains($"management endpoint http://127.0.0.1:{management[0]}/", coordinator.Output, StringComparison.Ordinal);
+        // CPU nodes: the TCP ring, and the trainer says why not NCCL.
+        Assert.Contains("gradients reduce through the TCP ring (train.device resolved to cpu; NCCL needs cuda)", first.Output, StringComparison.Ordinal);
         AssertEverySampleOncePerEpoch(run, epochs: 1);
         AssertIdenticalReplicas(run, 2);
     }

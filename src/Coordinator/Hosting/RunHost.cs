@@ -14,7 +14,6 @@ using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Coordinator.Run;
 using Orchestrator.Coordinator.Serving;
 using Orchestrator.Core.Checkpoints;
-using Orchestrator.Core.Protocol;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.Evaluator.Actors;
 using Orchestrator.Evaluator.Evaluation;
@@ -37,6 +36,16 @@ public static class RunHost
     public const string SystemName = "orchestrator";
 
     private const string PinnedDispatcher = "orchestrator.pinned-dispatcher";
+
+    /// <summary>
+    /// Set to 1 (the tests do), every message an actor sends goes through its serializer and back, even within
+    /// one process, as Akka's serialize-messages does: a cluster message the serializer cannot carry fails at
+    /// once, not first when it crosses nodes. Messages that never leave their process are marked
+    /// <see cref="INoSerializationVerificationNeeded"/> (docs/cluster.md, "Serialization checks").
+    /// </summary>
+    public const string VerifySerializationVariable = "ORCHESTRATOR_VERIFY_SERIALIZATION";
+
+    private static bool VerifySerialization => Environment.GetEnvironmentVariable(VerifySerializationVariable) == "1";
 
     /// <summary>What a coordinator process runs: the run coordinator's settings (given the evaluator) and the evaluation.</summary>
     public sealed record CoordinatorPart(
@@ -97,9 +106,8 @@ public static class RunHost
         akka.loglevel = WARNING
         akka.log-dead-letters = off
         akka.log-dead-letters-during-shutdown = off
-        akka.actor.serializers.orchestrator = "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IClusterMessage).AssemblyQualifiedName}}" = orchestrator }
-        akka.actor.serialization-identifiers { "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}" = {{ClusterMessageSerializer.Id}} }
+        {{ClusterMessageSerializer.Hocon}}
+        akka.actor.serialize-messages = {{(VerifySerialization ? "on" : "off")}}
         akka.cluster.log-info = off
         akka.remote.log-remote-lifecycle-events = off
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off
