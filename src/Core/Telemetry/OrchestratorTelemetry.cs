@@ -52,6 +52,10 @@ public static class OrchestratorTelemetry
     private static readonly Histogram<double> StepDuration = Seconds(
         "orchestrator.train.step.duration", "Time of one training step on one worker.");
 
+    private static readonly Histogram<double> ComputeDuration = Seconds(
+        "orchestrator.train.compute.duration",
+        "Time of one step on one worker before its gradient reduction (data and forward/backward): a straggler shows here, not in the step time, which the others spend waiting for it.");
+
     private static readonly Histogram<double> AllReduceDuration = Seconds(
         "orchestrator.allreduce.duration", "Time of one gradient all-reduce.");
 
@@ -96,6 +100,10 @@ public static class OrchestratorTelemetry
     /// <summary>One step's duration on the worker of <paramref name="rank"/>.</summary>
     public static void RecordStepDuration(double seconds, int rank) =>
         StepDuration.Record(seconds, new KeyValuePair<string, object?>("rank", rank));
+
+    /// <summary>One step's data and compute time (before the reduction) on the worker of <paramref name="rank"/>.</summary>
+    public static void RecordComputeDuration(double seconds, int rank) =>
+        ComputeDuration.Record(seconds, new KeyValuePair<string, object?>("rank", rank));
 
     public static void RecordAllReduceDuration(double seconds) => AllReduceDuration.Record(seconds);
 

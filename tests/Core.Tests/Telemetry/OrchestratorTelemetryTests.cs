@@ -26,6 +26,7 @@ public sealed class OrchestratorTelemetryTests
         OrchestratorTelemetry.AddSamples(32);
         OrchestratorTelemetry.RecordSamplesPerSecond(41.5);
         OrchestratorTelemetry.RecordStepDuration(0.75, rank: 3);
+        OrchestratorTelemetry.RecordComputeDuration(0.5, rank: 2);
         OrchestratorTelemetry.RecordAllReduceDuration(0.0125);
         OrchestratorTelemetry.AddRowsSkipped(2, "undecodable");
         OrchestratorTelemetry.RecordCheckpointDuration(1.5);
@@ -36,6 +37,7 @@ public sealed class OrchestratorTelemetryTests
         Assert.Contains(("orchestrator.train.samples", "{sample}", "Counter`1", 32.0, ""), seen);
         Assert.Contains(("orchestrator.train.samples_per_second", "{sample}/s", "Gauge`1", 41.5, ""), seen);
         Assert.Contains(("orchestrator.train.step.duration", "s", "Histogram`1", 0.75, "rank=3"), seen);
+        Assert.Contains(("orchestrator.train.compute.duration", "s", "Histogram`1", 0.5, "rank=2"), seen);
         Assert.Contains(("orchestrator.allreduce.duration", "s", "Histogram`1", 0.0125, ""), seen);
         Assert.Contains(("orchestrator.data.rows.skipped", "{row}", "Counter`1", 2.0, "reason=undecodable"), seen);
         Assert.Contains(("orchestrator.checkpoint.duration", "s", "Histogram`1", 1.5, ""), seen);
