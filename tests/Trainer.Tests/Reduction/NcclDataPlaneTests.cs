@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Orchestrator.Trainer.Reduction.Nccl;
 using TorchSharp;
 
@@ -46,6 +47,15 @@ public sealed class NcclDataPlaneTests
         var e = Assert.Throws<ArgumentException>(() => NcclNative.UniqueId.From(new byte[127]));
 
         Assert.StartsWith("an NCCL unique id has 128 bytes; got 127", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_unique_id_is_passed_to_native_code_as_128_bytes_by_value()
+    {
+        // ncclCommInitRank takes the 128-byte ncclUniqueId by value: the delegate marshaller must see a blittable 128-byte struct.
+        Assert.Equal(NcclNative.UniqueIdBytes, Marshal.SizeOf<NcclNative.UniqueId>());
+        var pinned = GCHandle.Alloc(default(NcclNative.UniqueId), GCHandleType.Pinned);
+        pinned.Free();
     }
 
     [Fact]
