@@ -70,10 +70,9 @@ public sealed class NodeDataPlane : IDisposable
         if (form.NcclId is { } id)
         {
             var nccl = _nccl ?? throw new InvalidOperationException($"generation {form.Generation} reduces through NCCL, but this node has no NCCL");
-            // float16 transfer has no NCCL counterpart here: it stays float32.
             var members = await nccl.ConnectAsync(
                 id, form.WorldSize, me.FirstRank, [.. _devices.Take(me.Workers)], form.Generation, _collectiveTimeout,
-                _wireFormat == RingWireFormat.BFloat16, cancellationToken).ConfigureAwait(false);
+                _wireFormat, cancellationToken).ConfigureAwait(false);
             return new DataPlaneGeneration(form.Generation, form.WorldSize, members, () =>
             {
                 foreach (var member in members)

@@ -7,8 +7,8 @@ namespace Orchestrator.Trainer.Reduction.Nccl;
 /// One worker's rank in an NCCL communicator (one rank per GPU, every worker of every node; NCCL reduces within
 /// a node and across nodes itself). The buffers of <see cref="IAllReduce"/> are host arrays: each call copies
 /// the array into a device buffer on this rank's own CUDA stream, all-reduces it there (ncclAllReduce, in
-/// place), and copies it back. Float sums travel as bfloat16 when cluster.transfer_dtype says so (converted on
-/// the host, summed by NCCL in bfloat16), as on the ring.
+/// place), and copies it back. Float sums travel as bfloat16 or float16 when cluster.transfer_dtype says so
+/// (converted on the host, summed by NCCL in that type), as on the ring.
 /// </summary>
 /// <remarks>
 /// Every call is bounded by the collective timeout: the calling thread polls the stream and NCCL's
@@ -26,7 +26,7 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
     private readonly int _device;
     private readonly long _generation;
     private readonly TimeSpan _timeout;
-    private readonly bool _bfloat16;
+    private readonly RingWireFormat _wire;
     private readonly object _gate = new();
     private IntPtr _buffer;
     private nuint _bufferBytes;
@@ -35,7 +35,7 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
     private bool _released;
     private long _calls;
 
-    private NcclAllReduce(NcclNative nccl, IntPtr comm, IntPtr stream, int device, int rank, int worldSize, long generation, TimeSpan timeout, bool bfloat16)
+    private NcclAllReduce(NcclNative nccl, IntPtr comm, IntPtr stream, int device, int rank, int worldSize, long generation, TimeSpan timeout, RingWireFormat wire)
     {
         _nccl = nccl;
         _comm = comm;
@@ -45,7 +45,7 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
         WorldSize = worldSize;
         _generation = generation;
         _timeout = timeout;
-        _bfloat16 = bfloat16;
+        _wire = wire;
     }
 
     public int Rank { get; }
@@ -59,14 +59,14 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
     /// </summary>
     public static async Task<IReadOnlyList<NcclAllReduce>> CreateMembersAsync(
         NcclNative nccl, byte[] uniqueId, int worldSize, int firstRank, IReadOnlyList<int> devices, long generation,
-        TimeSpan timeout, bool bfloat16, CancellationToken cancellationToken)
+        TimeSpan timeout, RingWireFormat wire, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(nccl);
         ArgumentNullException.ThrowIfNull(devices);
         var id = NcclNative.UniqueId.From(uniqueId);
         var starting = devices
             .Select((device, i) => Task.Factory.StartNew(
-                () => Create(nccl, id, worldSize, firstRank + i, device, generation, timeout, bfloat16),
+                () => Create(nccl, id, worldSize, firstRank + i, device, generation, timeout, wire),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
             .ToList();
         try
@@ -91,16 +91,25 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
     public Task SumAsync(float[] buffer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        if (!_bfloat16)
+        if (_wire == RingWireFormat.Float32)
         {
             return RunAsync(buffer, NcclNative.Float32, NcclNative.Sum, "sum of float32", cancellationToken);
         }
         return Task.Factory.StartNew(() =>
         {
             var wire = new ushort[buffer.Length];
-            RingArithmetic.ToBFloat16(buffer, wire);
-            Reduce(wire, NcclNative.BFloat16, NcclNative.Sum, "sum of bfloat16", cancellationToken);
-            RingArithmetic.FromBFloat16(wire, buffer);
+            if (_wire == RingWireFormat.BFloat16)
+            {
+                RingArithmetic.ToBFloat16(buffer, wire);
+                Reduce(wire, NcclNative.BFloat16, NcclNative.Sum, "sum of bfloat16", cancellationToken);
+                RingArithmetic.FromBFloat16(wire, buffer);
+            }
+            else
+            {
+                RingArithmetic.ToHalf(buffer, wire);
+                Reduce(wire, NcclNative.Float16, NcclNative.Sum, "sum of float16", cancellationToken);
+                RingArithmetic.FromHalf(wire, buffer);
+            }
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -127,7 +136,7 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
     }
 
     private static NcclAllReduce Create(
-        NcclNative nccl, NcclNative.UniqueId id, int worldSize, int rank, int device, long generation, TimeSpan timeout, bool bfloat16)
+        NcclNative nccl, NcclNative.UniqueId id, int worldSize, int rank, int device, long generation, TimeSpan timeout, RingWireFormat wire)
     {
         nccl.CheckCuda(nccl.SetDevice(device), $"cudaSetDevice({device})");
         nccl.CheckCuda(nccl.StreamCreateWithFlags(out var stream, NcclNative.StreamNonBlocking), "cudaStreamCreateWithFlags");
@@ -137,7 +146,7 @@ internal sealed class NcclAllReduce : IAllReduce, IDisposable
             nccl.StreamDestroy(stream);
             nccl.Check(result, $"ncclCommInitRank (generation {generation}, rank {rank} of {worldSize}, device {device})");
         }
-        return new NcclAllReduce(nccl, comm, stream, device, rank, worldSize, generation, timeout, bfloat16);
+        return new NcclAllReduce(nccl, comm, stream, device, rank, worldSize, generation, timeout, wire);
     }
 
     private Task RunAsync<T>(T[] buffer, int dataType, int op, string what, CancellationToken cancellationToken)

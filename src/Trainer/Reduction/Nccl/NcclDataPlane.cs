@@ -43,12 +43,13 @@ public sealed class NcclDataPlane
     /// <summary>
     /// This node's members of generation <paramref name="generation"/>'s communicator: one per local worker,
     /// global ranks <paramref name="firstRank"/> onwards, worker i on CUDA device <paramref name="devices"/>[i].
-    /// Each member is <see cref="IDisposable"/>: disposing aborts its communicator.
+    /// Float sums travel as <paramref name="wire"/> (cluster.transfer_dtype). Each member is <see cref="IDisposable"/>:
+    /// disposing aborts its communicator.
     /// </summary>
     public async Task<IReadOnlyList<IAllReduce>> ConnectAsync(
         byte[] uniqueId, int worldSize, int firstRank, IReadOnlyList<int> devices, long generation, TimeSpan timeout,
-        bool bfloat16, CancellationToken cancellationToken) =>
-        await NcclAllReduce.CreateMembersAsync(_nccl, uniqueId, worldSize, firstRank, devices, generation, timeout, bfloat16, cancellationToken)
+        RingWireFormat wire, CancellationToken cancellationToken) =>
+        await NcclAllReduce.CreateMembersAsync(_nccl, uniqueId, worldSize, firstRank, devices, generation, timeout, wire, cancellationToken)
             .ConfigureAwait(false);
 }
 

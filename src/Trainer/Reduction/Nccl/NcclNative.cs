@@ -22,6 +22,7 @@ internal sealed class NcclNative
     public const int Success = 0;
     public const int InProgress = 7;
     public const int Int64 = 4;
+    public const int Float16 = 6;
     public const int Float32 = 7;
     public const int BFloat16 = 9;
     public const int Sum = 0;
