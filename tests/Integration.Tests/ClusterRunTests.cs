@@ -28,9 +28,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
         await ExpectSuccessAsync(coordinator, first, second);
 
         AssertEverySampleOncePerEpoch(run, epochs: 1);
-        var fingerprints = Fingerprints(run);
-        Assert.Equal(2, fingerprints.Count);
-        Assert.Single(fingerprints.Distinct());
+        AssertIdenticalReplicas(run, 2);
     }
 
     [Fact]
@@ -60,9 +58,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
         double recovery = (Time(firstStepAfter) - killedAt).TotalSeconds;
         output.WriteLine($"recovery: {recovery:0.0} s");
         Assert.True(recovery <= 30, $"the first step after the kill came {recovery:0.0} s later");
-        var fingerprints = Fingerprints(run);
-        Assert.Equal(2, fingerprints.Count);
-        Assert.Single(fingerprints.Distinct());
+        AssertIdenticalReplicas(run, 2);
     }
 
     [Fact]
@@ -82,26 +78,44 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
 
         var records = Records(run);
         Assert.Contains(records, r => Event(r) == "group" && r.GetProperty("world_size").GetInt32() == 4 && r.GetProperty("step").GetInt64() >= 3);
-        var fingerprints = Fingerprints(run);
-        Assert.Equal(4, fingerprints.Count);
-        Assert.Single(fingerprints.Distinct());
+        AssertIdenticalReplicas(run, 4);
         AssertEverySampleOncePerEpoch(run, epochs);
     }
 
     [Fact]
-    public async Task A_killed_coordinator_is_replaced_and_the_run_finishes_from_the_checkpoint()
+    public async Task A_coordinator_and_two_trainers_form_the_cluster_through_bootstrap_and_train_to_the_end()
     {
-        int[] ports = [RoleProcess.FreePort(), RoleProcess.FreePort(), RoleProcess.FreePort()];
-        using var run = Run(steps: 2 * StepsPerEpoch, ports[0], workersPerNode: 1, minWorkers: 2, seedPorts: ports);
+        int[] management = [RoleProcess.FreePort(), RoleProcess.FreePort(), RoleProcess.FreePort()];
+        using var run = BootstrapRun(steps: StepsPerEpoch, management);
         await MakeShardsAsync(run);
-        using var coordinator = Coordinator(run, ports[0]);
-        using var first = Trainer(run, "trainer-1", ports[1]);
-        using var second = Trainer(run, "trainer-2", ports[2]);
+        using var coordinator = Coordinator(run, port: 0, management: management[0]);
+        using var first = Trainer(run, "trainer-1", management: management[1]);
+        using var second = Trainer(run, "trainer-2", management: management[2]);
+
+        await ExpectSuccessAsync(coordinator, first, second);
+
+        Assert.Contains($"management endpoint http://127.0.0.1:{management[0]}/", coordinator.Output, StringComparison.Ordinal);
+        // CPU nodes: the TCP ring, and the trainer says why not NCCL.
+        Assert.Contains("gradients reduce through the TCP ring (train.device resolved to cpu; NCCL needs cuda)", first.Output, StringComparison.Ordinal);
+        AssertEverySampleOncePerEpoch(run, epochs: 1);
+        AssertIdenticalReplicas(run, 2);
+    }
+
+    [Fact]
+    public async Task A_killed_coordinator_is_replaced_through_bootstrap_and_the_run_finishes_from_the_checkpoint()
+    {
+        // No seed nodes: the successor finds the running trainers through their management endpoints.
+        int[] management = [RoleProcess.FreePort(), RoleProcess.FreePort(), RoleProcess.FreePort()];
+        using var run = BootstrapRun(steps: 2 * StepsPerEpoch, management);
+        await MakeShardsAsync(run);
+        using var coordinator = Coordinator(run, port: 0, management: management[0]);
+        using var first = Trainer(run, "trainer-1", management: management[1]);
+        using var second = Trainer(run, "trainer-2", management: management[2]);
         await WaitUntilAsync(() => Records(run).Any(r => Event(r) == "checkpoint" && r.GetProperty("step").GetInt64() >= 4), coordinator);
         coordinator.Kill();
         output.WriteLine("killed the coordinator");
 
-        using var successor = Coordinator(run, RoleProcess.FreePort(), "successor");
+        using var successor = Coordinator(run, port: 0, "successor", management: RoleProcess.FreePort());
         await ExpectSuccessAsync(successor, first, second);
 
         Assert.Contains("resuming from", successor.Output, StringComparison.Ordinal);
@@ -112,15 +126,33 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
         Assert.Single(Fingerprints(run).Distinct());
     }
 
-    private static TinyRun Run(int steps, int coordinatorPort, int workersPerNode, int minWorkers, int[]? seedPorts = null)
+    [Fact]
+    public async Task A_management_port_for_a_spec_without_discovery_is_refused_naming_the_key()
     {
-        string seeds = string.Join(", ", (seedPorts ?? [coordinatorPort]).Select(p => $"akka.tcp://orchestrator@127.0.0.1:{p}"));
-        return new TinyRun(
-            steps,
-            extra: "telemetry: { progress: false }",
-            cluster: $"workers_per_node: {workersPerNode}, min_workers: {minWorkers}, max_workers: 4, seed_nodes: [{seeds}], " +
-                     "collective_timeout_seconds: 20, down_after_seconds: 3");
+        using var run = Run(steps: 1, RoleProcess.FreePort(), workersPerNode: 1, minWorkers: 1);
+
+        var result = await OrchestratorProcess.RunAsync(
+            run.Directory, TimeSpan.FromMinutes(1), "trainer", "--config", run.SpecPath, "--management-port", "8558");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("option --management-port needs cluster.discovery", result.Error, StringComparison.Ordinal);
     }
+
+    private static TinyRun Run(int steps, int coordinatorPort, int workersPerNode, int minWorkers) => new(
+        steps,
+        extra: "telemetry: { progress: false }",
+        cluster: $"workers_per_node: {workersPerNode}, min_workers: {minWorkers}, max_workers: 4, " +
+                 $"seed_nodes: [akka.tcp://orchestrator@127.0.0.1:{coordinatorPort}], {Timeouts}");
+
+    // Membership through cluster bootstrap: every process's management endpoint is a contact point.
+    private static TinyRun BootstrapRun(int steps, int[] managementPorts) => new(
+        steps,
+        extra: "telemetry: { progress: false }",
+        cluster: "workers_per_node: 1, min_workers: 2, max_workers: 4, " +
+                 $"discovery: {{ method: config, endpoints: [{string.Join(", ", managementPorts.Select(p => $"127.0.0.1:{p}"))}], " +
+                 $"required_contact_points: {managementPorts.Length} }}, {Timeouts}");
+
+    private const string Timeouts = "collective_timeout_seconds: 20, down_after_seconds: 3";
 
     private static async Task MakeShardsAsync(TinyRun run)
     {
@@ -128,11 +160,17 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
         Assert.True(made.ExitCode == 0, made.Output + made.Error);
     }
 
-    private static RoleProcess Coordinator(TinyRun run, int port, string name = "coordinator") =>
-        RoleProcess.Start(name, run.Directory, "coordinator", "--config", run.SpecPath, "--port", port.ToString(CultureInfo.InvariantCulture));
+    private static RoleProcess Coordinator(TinyRun run, int port, string name = "coordinator", int? management = null) =>
+        RoleProcess.Start(name, run.Directory, Role("coordinator", run, port, management));
 
-    private static RoleProcess Trainer(TinyRun run, string name, int port = 0) =>
-        RoleProcess.Start(name, run.Directory, "trainer", "--config", run.SpecPath, "--port", port.ToString(CultureInfo.InvariantCulture));
+    private static RoleProcess Trainer(TinyRun run, string name, int port = 0, int? management = null) =>
+        RoleProcess.Start(name, run.Directory, Role("trainer", run, port, management));
+
+    private static string[] Role(string role, TinyRun run, int port, int? management) =>
+    [
+        role, "--config", run.SpecPath, "--port", port.ToString(CultureInfo.InvariantCulture),
+        .. management is { } m ? ["--management-port", m.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+    ];
 
     private async Task ExpectSuccessAsync(RoleProcess coordinator, params RoleProcess[] trainers)
     {
@@ -183,6 +221,13 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
             Assert.Equal(RowsPerEpoch, epoch.Count());
             Assert.Equal(RowsPerEpoch, epoch.Select(l => l.Key).Distinct().Count());
         }
+    }
+
+    private static void AssertIdenticalReplicas(TinyRun run, int replicas)
+    {
+        var fingerprints = Fingerprints(run);
+        Assert.Equal(replicas, fingerprints.Count);
+        Assert.Single(fingerprints.Distinct());
     }
 
     private static List<string> Fingerprints(TinyRun run) =>

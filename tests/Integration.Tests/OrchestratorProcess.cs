@@ -25,6 +25,8 @@ internal static class OrchestratorProcess
             start.ArgumentList.Add(arg);
         }
         start.Environment["MALLOC_ARENA_MAX"] = "2";
+        // Every actor message goes through its serializer even within one process (docs/cluster.md).
+        start.Environment["ORCHESTRATOR_VERIFY_SERIALIZATION"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start orchestrator");
         var output = new StringBuilder();
         var error = new StringBuilder();

@@ -54,6 +54,8 @@ internal sealed class RoleProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
         start.Environment["MALLOC_ARENA_MAX"] = "2";
+        // Every actor message goes through its serializer even within one process (docs/cluster.md).
+        start.Environment["ORCHESTRATOR_VERIFY_SERIALIZATION"] = "1";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var role = new RoleProcess(name, process);
         process.OutputDataReceived += (_, e) => role.Append(e.Data);

@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using Akka.Actor;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.Protocol;
 
 namespace Orchestrator.Coordinator.Checkpointing;
 
-/// <summary>Write this checkpoint; it stays in the process (its tensors are already host copies). <paramref name="Parent"/>: the run span.</summary>
-public sealed record SaveCheckpoint(CheckpointContent Content, ActivityContext Parent = default);
+/// <summary>
+/// Write this checkpoint. <paramref name="Parent"/>: the run span. Local: it holds the whole model state, which
+/// never rides on Akka (the trainer node hands it to its own checkpointer), so it is not checked for serialization.
+/// </summary>
+public sealed record SaveCheckpoint(CheckpointContent Content, ActivityContext Parent = default) : INoSerializationVerificationNeeded;
 
 /// <summary>The checkpoint is on disk, verified by its manifest, and `latest` points to it.</summary>
 public sealed record CheckpointSaved(long Step, string Directory, double Seconds) : IClusterMessage;

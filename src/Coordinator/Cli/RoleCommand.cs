@@ -8,11 +8,11 @@ namespace Orchestrator.Coordinator.Cli;
 
 /// <summary>
 /// `orchestrator coordinator|trainer|evaluator --config run.yaml`: one role of a run that spans processes; each joins
-/// the cluster through the spec's seed nodes (docs/cluster.md).
+/// the cluster through the spec's seed nodes or cluster bootstrap (docs/cluster.md).
 /// </summary>
 public static class RoleCommand
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port", "checkpoints-url", "metrics-port" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port", "management-port", "checkpoints-url", "metrics-port" };
 
     /// <summary>
     /// The run coordinator (singleton) and the evaluator. Without --resume it continues from the newest good
@@ -111,12 +111,24 @@ public static class RoleCommand
         return 0;
     }
 
-    private static Core.RunSpec.RunSpec WithPorts(Core.RunSpec.RunSpec spec, CommandLine command) => spec with
+    private static Core.RunSpec.RunSpec WithPorts(Core.RunSpec.RunSpec spec, CommandLine command)
     {
-        Cluster = spec.Cluster with
+        var discovery = spec.Cluster.Discovery;
+        if (command.PortNumber("management-port") is { } management)
         {
-            Port = command.PortNumber("port") ?? spec.Cluster.Port,
-            DataPlanePort = command.PortNumber("data-plane-port") ?? spec.Cluster.DataPlanePort,
-        },
-    };
+            // Processes on one host share the spec but each needs its own management endpoint.
+            discovery = discovery is null
+                ? throw new CommandLineException("option --management-port needs cluster.discovery in the spec (the port of this node's management endpoint)")
+                : discovery with { ManagementPort = management };
+        }
+        return spec with
+        {
+            Cluster = spec.Cluster with
+            {
+                Port = command.PortNumber("port") ?? spec.Cluster.Port,
+                DataPlanePort = command.PortNumber("data-plane-port") ?? spec.Cluster.DataPlanePort,
+                Discovery = discovery,
+            },
+        };
+    }
 }

@@ -116,9 +116,12 @@ public sealed class EvaluatorNodeActor : ReceiveActor, IWithTimers
         _source.Release(evaluation.Folder);
     }
 
-    private sealed record Fetched(EvaluateCheckpoint Command, string? Folder, IActorRef ReplyTo, string? Failure);
+    // Messages to itself (a piped fetch result, a timer tick): they never leave this actor, so they are not
+    // checked for serialization.
+    private sealed record Fetched(EvaluateCheckpoint Command, string? Folder, IActorRef ReplyTo, string? Failure)
+        : INoSerializationVerificationNeeded;
 
-    private sealed class RegisterTick
+    private sealed class RegisterTick : INoSerializationVerificationNeeded
     {
         public static readonly RegisterTick Instance = new();
     }

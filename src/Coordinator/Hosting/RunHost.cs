@@ -14,7 +14,6 @@ using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Coordinator.Run;
 using Orchestrator.Coordinator.Serving;
 using Orchestrator.Core.Checkpoints;
-using Orchestrator.Core.Protocol;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.Evaluator.Actors;
 using Orchestrator.Evaluator.Evaluation;
@@ -26,7 +25,8 @@ namespace Orchestrator.Coordinator.Hosting;
 /// The Akka.NET host of one process: the coordinator role (the run coordinator singleton and the
 /// evaluator), the trainer role (a trainer node with its workers and checkpointer), or both in `train`, or the
 /// evaluator role (an evaluator node that evaluates the checkpoints the coordinator sends it).
-/// Every process joins one cluster through the spec's seed nodes; with none it forms a cluster of its own.
+/// Every process joins one cluster through the spec's seed nodes or cluster bootstrap (<see cref="ClusterMembership"/>);
+/// with neither it forms a cluster of its own.
 /// </summary>
 public static class RunHost
 {
@@ -36,6 +36,16 @@ public static class RunHost
     public const string SystemName = "orchestrator";
 
     private const string PinnedDispatcher = "orchestrator.pinned-dispatcher";
+
+    /// <summary>
+    /// Set to 1 (the tests do), every message an actor sends goes through its serializer and back, even within
+    /// one process, as Akka's serialize-messages does: a cluster message the serializer cannot carry fails at
+    /// once, not first when it crosses nodes. Messages that never leave their process are marked
+    /// <see cref="INoSerializationVerificationNeeded"/> (docs/cluster.md, "Serialization checks").
+    /// </summary>
+    public const string VerifySerializationVariable = "ORCHESTRATOR_VERIFY_SERIALIZATION";
+
+    private static bool VerifySerialization => Environment.GetEnvironmentVariable(VerifySerializationVariable) == "1";
 
     /// <summary>What a coordinator process runs: the run coordinator's settings (given the evaluator) and the evaluation.</summary>
     public sealed record CoordinatorPart(
@@ -85,14 +95,7 @@ public static class RunHost
             akka.AddHocon(Hocon(spec.Cluster), HoconAddMode.Prepend)
                 .WithRemoting(spec.Cluster.Hostname, spec.Cluster.Port)
                 .WithClustering(new ClusterOptions { Roles = [.. roles], SeedNodes = [.. spec.Cluster.SeedNodes] })
-                .AddStartup((system, _) =>
-                {
-                    if (spec.Cluster.SeedNodes.Count == 0)
-                    {
-                        var cluster = Akka.Cluster.Cluster.Get(system);
-                        cluster.Join(cluster.SelfAddress);
-                    }
-                })
+                .AddStartup(new StartupTask((system, _) => ClusterMembership.JoinAsync(system, spec.Cluster)))
                 .WithActors((system, registry) => StartActors(system, registry, spec, coordinator, trainer, evaluator));
         });
         return builder.Build();
@@ -101,14 +104,14 @@ public static class RunHost
     // Failure detection and downing are tuned so that a killed node is out of the group within seconds
     // (docs/cluster.md, "Failure semantics"); heavy actors get a thread each, since libtorch keeps
     // thread-local state and a long step must not starve the dispatcher that carries heartbeats.
-    private static string Hocon(ClusterSection cluster) => string.Create(CultureInfo.InvariantCulture, $$"""
+    private static string Hocon(ClusterSection cluster) => ClusterMembership.Hocon(cluster) + string.Create(CultureInfo.InvariantCulture, $$"""
+
         orchestrator.pinned-dispatcher { type = PinnedDispatcher }
         akka.loglevel = WARNING
         akka.log-dead-letters = off
         akka.log-dead-letters-during-shutdown = off
-        akka.actor.serializers.orchestrator = "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IClusterMessage).AssemblyQualifiedName}}" = orchestrator }
-        akka.actor.serialization-identifiers { "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}" = {{ClusterMessageSerializer.Id}} }
+        {{ClusterMessageSerializer.Hocon}}
+        akka.actor.serialize-messages = {{(VerifySerialization ? "on" : "off")}}
         akka.cluster.log-info = off
         akka.remote.log-remote-lifecycle-events = off
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off

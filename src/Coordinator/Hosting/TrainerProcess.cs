@@ -3,6 +3,7 @@ using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.Trainer.Devices;
+using Orchestrator.Trainer.Reduction.Nccl;
 using Orchestrator.Trainer.Replica;
 using Orchestrator.Trainer.Worker;
 using TorchSharp;
@@ -28,13 +29,24 @@ public sealed class TrainerProcess : IDisposable
         var spec = data.Spec;
         torch.set_num_threads(spec.Train.IntraOpThreads);
         var device = TrainingDevice.Resolve(spec.Train.Device);
-        var replicas = Enumerable.Range(0, spec.Cluster.WorkersPerNode).Select(_ => ModelReplica.Create(spec, device)).ToList();
+        int workers = spec.Cluster.WorkersPerNode;
+        // One worker per GPU: worker i on CUDA device i (round robin when there are more workers than GPUs).
+        int gpus = device.type == DeviceType.CUDA ? torch.cuda.device_count() : 0;
+        var devices = Enumerable.Range(0, workers).Select(i => gpus > 0 ? i % gpus : 0).ToList();
+        var replicas = devices
+            .Select(d => ModelReplica.Create(spec, gpus > 0 ? new torch.Device(DeviceType.CUDA, d) : device))
+            .ToList();
         var sessions = replicas.Select(r => new WorkerSession(data.Setup, r)).ToList();
+        var choice = gpus > 0 && workers > gpus
+            ? new DataPlaneChoice(null, $"the TCP ring ({workers} workers share {gpus} GPUs; NCCL needs one GPU per worker)")
+            : NcclDataPlane.Choose(device);
         var dataPlane = NodeDataPlane.Listen(
-            spec.Cluster.Hostname, spec.Cluster.DataPlanePort, TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds), spec.Cluster.TransferDtype);
+            spec.Cluster.Hostname, spec.Cluster.DataPlanePort, TimeSpan.FromSeconds(spec.Cluster.CollectiveTimeoutSeconds), spec.Cluster.TransferDtype,
+            choice.Nccl, devices);
         var store = new CheckpointStore(spec.CheckpointDirectory(), spec.Checkpoint.KeepLast);
         var checkpoints = new CheckpointContentFactory(spec, specText, data.Plan.StepsPerEpoch);
         System.Console.WriteLine($"trainer: {replicas.Count} workers on {device.type}, data plane on {dataPlane.Endpoint}");
+        System.Console.WriteLine($"trainer: gradients reduce through {choice.Description}");
         return new TrainerProcess(replicas, new RunHost.TrainerPart(sessions, dataPlane, store, checkpoints));
     }
 

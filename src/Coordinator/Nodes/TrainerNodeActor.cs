@@ -42,6 +42,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Receive<TrainerNodeAccepted>(HandleAccepted);
         Receive<Terminated>(HandleTerminated);
         Receive<FormGroup>(HandleFormGroup);
+        Receive<IssueNcclId>(HandleIssueNcclId);
         Receive<MembersReady>(HandleMembersReady);
         Receive<FormationFailed>(failed => ReportFailure(failed.Generation, failed.Reason));
         Receive<GroupJoined>(HandleGroupJoined);
@@ -72,7 +73,21 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     }
 
     private void Register() =>
-        _coordinatorProxy.Tell(new RegisterTrainerNode(Self, _workers, _dataPlane.Endpoint), Self);
+        _coordinatorProxy.Tell(new RegisterTrainerNode(Self, _workers, _dataPlane.Endpoint, _dataPlane.UsesNccl), Self);
+
+    // This node holds rank 0 of an NCCL generation: it makes the unique id (and hosts NCCL's bootstrap for it).
+    private void HandleIssueNcclId(IssueNcclId issue)
+    {
+        try
+        {
+            Sender.Tell(new NcclIdIssued(issue.Generation, _dataPlane.NewNcclId()), Self);
+        }
+        catch (InvalidOperationException e)
+        {
+            _log.Warning("could not make the NCCL unique id of generation {0}: {1}", issue.Generation, e.Message);
+            Sender.Tell(new NodeGroupFailed(issue.Generation, Self, $"ncclGetUniqueId: {e.Message}"), Self);
+        }
+    }
 
     private void HandleAccepted(TrainerNodeAccepted accepted)
     {
@@ -202,6 +217,8 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         _checkpointer.Tell(new SaveCheckpoint(content, parent), request.Coordinator);
     }
 
+    // Messages to itself (a timer tick, piped results that hold reducers and actor answers): they never leave
+    // this actor, so they are not checked for serialization.
     private sealed record RegisterTick : INoSerializationVerificationNeeded
     {
         public static readonly RegisterTick Instance = new();

@@ -32,6 +32,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         [typeof(RegisterTrainerNode)] = "RN",
         [typeof(TrainerNodeAccepted)] = "NA",
         [typeof(FormGroup)] = "FG",
+        [typeof(IssueNcclId)] = "NI",
+        [typeof(NcclIdIssued)] = "NU",
         [typeof(NodeJoinedGroup)] = "NJ",
         [typeof(NodeGroupFailed)] = "NF",
         [typeof(SaveCheckpointAt)] = "SA",
@@ -44,6 +46,13 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         [typeof(RegisterEvaluator)] = "RV",
         [typeof(EvaluatorAccepted)] = "VA",
     };
+
+    /// <summary>HOCON that makes this the serializer of every <see cref="IClusterMessage"/>.</summary>
+    public static string Hocon { get; } = $$"""
+        akka.actor.serializers.orchestrator = "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}"
+        akka.actor.serialization-bindings { "{{typeof(IClusterMessage).AssemblyQualifiedName}}" = orchestrator }
+        akka.actor.serialization-identifiers { "{{typeof(ClusterMessageSerializer).AssemblyQualifiedName}}" = {{Id}} }
+        """;
 
     public override int Identifier => Id;
 
@@ -103,7 +112,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                 {
                     WriteRef(w, worker);
                 }
-                w.Write(m.RingEndpoint);
+                w.Write(m.RingEndpoint); w.Write(m.Nccl);
                 break;
             case TrainerNodeAccepted m:
                 w.Write(m.RunName);
@@ -114,7 +123,13 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                 {
                     WriteRef(w, node.Node); w.Write(node.RingEndpoint); w.Write(node.FirstRank); w.Write(node.Workers);
                 }
-                w.Write(m.CommittedSteps); w.Write(m.SourceRank); WriteOptional(w, m.CheckpointPath);
+                w.Write(m.CommittedSteps); w.Write(m.SourceRank); WriteOptional(w, m.CheckpointPath); WriteOptionalBytes(w, m.NcclId);
+                break;
+            case IssueNcclId m:
+                w.Write(m.Generation);
+                break;
+            case NcclIdIssued m:
+                w.Write(m.Generation); WriteOptionalBytes(w, m.UniqueId);
                 break;
             case NodeJoinedGroup m:
                 w.Write(m.Generation); WriteRef(w, m.Node);
@@ -161,12 +176,14 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         "SF" => new StepFailed(r.ReadInt64(), r.ReadInt32(), r.ReadInt64(), r.ReadString(), r.ReadBoolean()),
         "FR" => new FinishRun(r.ReadInt64(), r.ReadInt64()),
         "RF" => new ReplicaFinished(r.ReadInt32(), r.ReadInt64(), r.ReadString()),
-        "RN" => new RegisterTrainerNode(ReadRef(r), ReadList(r, ReadRef), r.ReadString()),
+        "RN" => new RegisterTrainerNode(ReadRef(r), ReadList(r, ReadRef), r.ReadString(), r.ReadBoolean()),
         "NA" => new TrainerNodeAccepted(r.ReadString()),
         "FG" => new FormGroup(
             r.ReadInt64(),
             ReadList(r, x => new GroupNode(ReadRef(x), x.ReadString(), x.ReadInt32(), x.ReadInt32())),
-            r.ReadInt64(), r.ReadInt32(), ReadOptional(r)),
+            r.ReadInt64(), r.ReadInt32(), ReadOptional(r), ReadOptionalBytes(r)),
+        "NI" => new IssueNcclId(r.ReadInt64()),
+        "NU" => new NcclIdIssued(r.ReadInt64(), ReadOptionalBytes(r) ?? throw new SerializationException("an NcclIdIssued without its unique id")),
         "NJ" => new NodeJoinedGroup(r.ReadInt64(), ReadRef(r)),
         "NF" => new NodeGroupFailed(r.ReadInt64(), ReadRef(r), r.ReadString()),
         "SA" => new SaveCheckpointAt(r.ReadInt64(), r.ReadInt64(), ReadMetrics(r), ReadOptional(r)),
@@ -238,6 +255,22 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
     }
 
     private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    private static void WriteOptionalBytes(BinaryWriter w, byte[]? value)
+    {
+        w.Write(value is null ? -1 : value.Length);
+        w.Write(value ?? []);
+    }
+
+    private static byte[]? ReadOptionalBytes(BinaryReader r)
+    {
+        int length = r.ReadInt32();
+        if (length < -1 || length > r.BaseStream.Length - r.BaseStream.Position)
+        {
+            throw new SerializationException($"a byte field of {length} bytes in a cluster message of {r.BaseStream.Length} bytes");
+        }
+        return length < 0 ? null : r.ReadBytes(length);
+    }
 
     private static void WriteRef(BinaryWriter w, IActorRef actor) => w.Write(Serialization.SerializedActorPath(actor));
 

@@ -35,6 +35,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<long, IActorRef> _savesInFlight = [];
     private HashSet<IActorRef> _holders = [];
     private GroupPlan? _group;
+    private FormGroup? _ncclForm;
     private Phase _phase = Phase.Waiting;
     private long _generation;
     private long _nextStep;
@@ -73,6 +74,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<ClusterEvent.ReachableMember>(HandleReachable);
         Receive<RegisterEvaluator>(HandleRegisterEvaluator);
+        Receive<NcclIdIssued>(HandleNcclIdIssued);
         Receive<NodeJoinedGroup>(HandleNodeJoined);
         Receive<NodeGroupFailed>(HandleNodeGroupFailed);
         Receive<Regroup>(r => HandleRegroup(r));
@@ -192,6 +194,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         _stepSpan?.Dispose();
         _stepSpan = null;
         _generation++;
+        _ncclForm = null;
         _regroupAtBoundary = false;
         _reports.Clear();
         _joinedNodes.Clear();
@@ -224,11 +227,41 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         _phase = Phase.Forming;
         var form = new FormGroup(_generation, plan.Nodes, _nextStep, source, checkpoint);
         _log.Info("forming generation {0}: {1} worker(s) on {2} node(s) at step {3}", _generation, plan.WorldSize, plan.Nodes.Count, _nextStep);
-        foreach (var node in plan.Nodes)
+        var withoutNccl = plan.Nodes.Where(n => !_roster.Nodes.Any(r => r.Node.Equals(n.Node) && r.Nccl)).ToList();
+        if (withoutNccl.Count == 0)
+        {
+            // NCCL on every node: the node of rank 0 makes the communicator's unique id, then FormGroup carries it.
+            _ncclForm = form;
+            plan.NodeOfRank(0).Tell(new IssueNcclId(_generation), Self);
+        }
+        else
+        {
+            if (withoutNccl.Count < plan.Nodes.Count)
+            {
+                _log.Warning("generation {0} reduces on the TCP ring: node(s) {1} have no NCCL", _generation,
+                    string.Join(", ", withoutNccl.Select(n => n.Node.Path.Address)));
+            }
+            SendForm(form);
+        }
+        Timers.StartSingleTimer("regroup", new Regroup(_generation, "the group did not form in time"), _settings.FormationTimeout);
+    }
+
+    private void SendForm(FormGroup form)
+    {
+        foreach (var node in form.Nodes)
         {
             node.Node.Tell(form, Self);
         }
-        Timers.StartSingleTimer("regroup", new Regroup(_generation, "the group did not form in time"), _settings.FormationTimeout);
+    }
+
+    private void HandleNcclIdIssued(NcclIdIssued issued)
+    {
+        if (_phase != Phase.Forming || issued.Generation != _generation || _ncclForm is not { } form)
+        {
+            return;
+        }
+        _ncclForm = null;
+        SendForm(form with { NcclId = issued.UniqueId });
     }
 
     private void HandleNodeJoined(NodeJoinedGroup joined)
@@ -514,6 +547,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         _settings.Journal.Failed(reason);
     }
 
+    // A timer message to itself: it never leaves this actor, so it is not checked for serialization.
     private sealed record Regroup(long Generation, string Reason) : INoSerializationVerificationNeeded;
 }
 

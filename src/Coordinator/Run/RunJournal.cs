@@ -19,8 +19,11 @@ namespace Orchestrator.Coordinator.Run;
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
-    // A rank this many times slower than the median of a step is named in the log (at most once per StragglerQuiet steps).
+    // A rank whose compute time is this many times the median of the other ranks' for StragglerSteps steps in a
+    // row is named in the log (at most once per StragglerQuiet steps). Compute, not total step time: the others
+    // wait for a slow rank inside the all-reduce, so their total times grow as much as its own.
     private const double StragglerRatio = 1.5;
+    private const int StragglerSteps = 3;
     private const long StragglerQuiet = 50;
 
     // A diverged model's NaN loss or distance is written as "NaN", not an exception that ends the run.
@@ -29,6 +32,8 @@ public sealed class RunJournal : IDisposable
     private readonly StreamWriter _metrics;
     private readonly StreamWriter _consumed;
     private readonly Dictionary<int, long> _stragglerNamedAt = [];
+    private readonly Dictionary<int, int> _slowSteps = [];
+    private readonly Dictionary<int, double> _computeSecondsByRank = [];
     private readonly ProgressBar _progress;
     private readonly string _outputDirectory;
     private readonly List<(double X, double Y)> _losses = [];
@@ -104,9 +109,11 @@ public sealed class RunJournal : IDisposable
     {
         ArgumentNullException.ThrowIfNull(reports);
         _stepSecondsByRank.Clear();
+        _computeSecondsByRank.Clear();
         foreach (var report in reports)
         {
             _stepSecondsByRank[report.Rank] = report.Outcome.TotalSeconds;
+            _computeSecondsByRank[report.Rank] = report.Outcome.ComputeSeconds;
             foreach (string key in report.Keys)
             {
                 _consumed.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{report.Outcome.Step}\t{report.Rank}\t{key}"));
@@ -122,16 +129,23 @@ public sealed class RunJournal : IDisposable
         {
             return;
         }
-        var seconds = reports.Select(r => r.Outcome.TotalSeconds).Order().ToList();
-        double median = seconds[seconds.Count / 2];
-        var slowest = reports.MaxBy(r => r.Outcome.TotalSeconds)!;
-        long step = slowest.Outcome.Step;
-        if (slowest.Outcome.TotalSeconds > StragglerRatio * median
-            && (!_stragglerNamedAt.TryGetValue(slowest.Rank, out long last) || step - last >= StragglerQuiet))
+        foreach (var report in reports)
         {
-            _stragglerNamedAt[slowest.Rank] = step;
+            var others = reports.Where(r => r.Rank != report.Rank).Select(r => r.Outcome.ComputeSeconds).Order().ToList();
+            double median = others.Count % 2 == 1 ? others[others.Count / 2] : (others[others.Count / 2 - 1] + others[others.Count / 2]) / 2;
+            int rank = report.Rank;
+            _slowSteps[rank] = report.Outcome.ComputeSeconds > StragglerRatio * median ? _slowSteps.GetValueOrDefault(rank) + 1 : 0;
+            long step = report.Outcome.Step;
+            if (_slowSteps[rank] < StragglerSteps
+                || (_stragglerNamedAt.TryGetValue(rank, out long last) && step - last < StragglerQuiet))
+            {
+                continue;
+            }
+            _stragglerNamedAt[rank] = step;
             _progress.Note(string.Create(CultureInfo.InvariantCulture,
-                $"straggler: rank {slowest.Rank} took {slowest.Outcome.TotalSeconds:0.000} s at step {step}, the median rank {median:0.000} s"));
+                $"straggler: rank {rank} computed more than {StragglerRatio}x as long as the median of the other ranks for {_slowSteps[rank]} steps in a row; " +
+                $"step {step}: {report.Outcome.ComputeSeconds:0.000} s against {median:0.000} s"));
+            Write(new { @event = "straggler", rank, step, compute_seconds = report.Outcome.ComputeSeconds, median_other_ranks = median, steps = _slowSteps[rank], time = Now() });
         }
     }
 
@@ -185,6 +199,7 @@ public sealed class RunJournal : IDisposable
             samples_per_second = rate,
             grad_norm = outcome.GradNorm,
             step_seconds_by_rank = _stepSecondsByRank.OrderBy(p => p.Key).Select(p => p.Value).ToArray(),
+            compute_seconds_by_rank = _computeSecondsByRank.OrderBy(p => p.Key).Select(p => p.Value).ToArray(),
             time = Now(),
         });
         double stepsPerSecond = (_completed - _startStep) / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);

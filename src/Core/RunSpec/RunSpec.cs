@@ -216,6 +216,8 @@ public sealed record ClusterSection
     public int MinWorkers { get; init; } = 1;
     public int MaxWorkers { get; init; } = 64;
     public List<string> SeedNodes { get; init; } = [];
+    /// <summary>Membership through Akka.Management cluster bootstrap instead of seed nodes; absent: seed nodes.</summary>
+    public DiscoverySection? Discovery { get; init; }
     public string Hostname { get; init; } = "127.0.0.1";
     /// <summary>Akka remoting port; 0 picks a free one.</summary>
     public int Port { get; init; }
@@ -228,6 +230,23 @@ public sealed record ClusterSection
     public int DataPlanePort { get; init; }
     /// <summary>How long an unreachable node may stay unreachable before the Split Brain Resolver downs it.</summary>
     public double DownAfterSeconds { get; init; } = 7;
+}
+
+/// <summary>
+/// Cluster bootstrap (Akka.Management): each node serves an HTTP management endpoint on cluster.hostname and
+/// finds the others' through a discovery method; a node joins the cluster that a contact point reports, and the
+/// lowest contact point forms one when none exists (docs/cluster.md, "Joining the cluster").
+/// </summary>
+public sealed record DiscoverySection
+{
+    /// <summary>Where contact points come from: config (the endpoints listed here).</summary>
+    public string Method { get; init; } = "config";
+    /// <summary>Management endpoints (host:port) of the nodes, for method config.</summary>
+    public List<string> Endpoints { get; init; } = [];
+    /// <summary>Port of this node's management endpoint, bound to cluster.hostname.</summary>
+    public int ManagementPort { get; init; } = 8558;
+    /// <summary>Contact points that must be discovered and answer before a new cluster is formed.</summary>
+    public int RequiredContactPoints { get; init; } = 2;
 }
 
 /// <summary>When checkpoints are written and which are kept.</summary>

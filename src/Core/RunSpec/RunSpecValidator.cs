@@ -268,6 +268,43 @@ public static class RunSpecValidator
                     "an address such as akka.tcp://orchestrator@10.0.0.1:4053");
             }
         }
+        if (cluster.Discovery is { } discovery)
+        {
+            CheckDiscovery(discovery, cluster.SeedNodes.Count, e);
+        }
+    }
+
+    private static void CheckDiscovery(DiscoverySection discovery, int seedNodes, RunSpecErrors e)
+    {
+        if (seedNodes > 0)
+        {
+            e.Add("cluster.discovery", "set together with cluster.seed_nodes", $"{Show(seedNodes)} seed nodes",
+                "either seed_nodes or discovery, not both");
+        }
+        // kubernetes (Kubernetes API discovery) comes with the deployment issue.
+        OneOf(e, "cluster.discovery.method", discovery.Method, "config");
+        if (discovery.Method == "config" && discovery.Endpoints.Count == 0)
+        {
+            e.Add("cluster.discovery.endpoints", "empty", "[]", "the management endpoints (host:port) of the nodes, for method config");
+        }
+        for (var i = 0; i < discovery.Endpoints.Count; i++)
+        {
+            string endpoint = discovery.Endpoints[i];
+            int colon = endpoint.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+                || port is < 1 or > 65535)
+            {
+                e.Add($"cluster.discovery.endpoints[{Show(i)}]", "not a host:port", Show(endpoint), "an endpoint such as 10.0.0.5:8558");
+            }
+        }
+        // A node finds itself among the contact points by its own endpoint, so the port must be known in advance.
+        Between(e, "cluster.discovery.management_port", discovery.ManagementPort, 1, 65535);
+        if (AtLeast(e, "cluster.discovery.required_contact_points", discovery.RequiredContactPoints, 1)
+            && discovery.Endpoints.Count > 0 && discovery.RequiredContactPoints > discovery.Endpoints.Count)
+        {
+            e.Add("cluster.discovery.required_contact_points", "more than the endpoints listed", Show(discovery.RequiredContactPoints),
+                $"at most {Show(discovery.Endpoints.Count)}, the number of cluster.discovery.endpoints");
+        }
     }
 
     private static void CheckCheckpoint(CheckpointSection checkpoint, RunSpecErrors e)

@@ -55,6 +55,10 @@ public static class OrchestratorTelemetry
     private static readonly Gauge<long> Step = Meter.CreateGauge<long>(
         "orchestrator.train.step", unit: "{step}", description: "Steps committed so far: the x axis of a run, next to time.");
 
+    private static readonly Histogram<double> ComputeDuration = Seconds(
+        "orchestrator.train.compute.duration",
+        "Time of one step on one worker before its gradient reduction (data and forward/backward): a straggler shows here, not in the step time, which the others spend waiting for it.");
+
     private static readonly Histogram<double> AllReduceDuration = Seconds(
         "orchestrator.allreduce.duration", "Time of one step's gradient all-reduce on one worker.");
 
@@ -113,6 +117,10 @@ public static class OrchestratorTelemetry
         AllReduceDuration.Record(seconds, tag);
         AllReduceSize.Add(bytes, tag);
     }
+
+    /// <summary>One step's data and compute time (before the reduction) on the worker of <paramref name="rank"/>.</summary>
+    public static void RecordComputeDuration(double seconds, int rank) =>
+        ComputeDuration.Record(seconds, new KeyValuePair<string, object?>("rank", rank));
 
     /// <summary>Rows skipped; <paramref name="reason"/> is one of a few fixed words (such as undecodable, empty_caption), never a row key.</summary>
     public static void AddRowsSkipped(long count, string reason) =>

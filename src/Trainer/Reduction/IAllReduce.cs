@@ -4,7 +4,8 @@ namespace Orchestrator.Trainer.Reduction;
 /// One member's view of a collective group: every member calls the same operations in the same
 /// order with buffers of the same length, and each call returns when the buffer holds the
 /// reduction over all members: in memory (<see cref="InProcessAllReduceGroup"/>), between processes
-/// (<see cref="TcpRingAllReduce"/>), or both (<see cref="HierarchicalAllReduce"/>).
+/// (<see cref="TcpRingAllReduce"/>), or both (<see cref="HierarchicalAllReduce"/>); on CUDA nodes through NCCL
+/// (<see cref="Nccl.NcclAllReduce"/>).
 /// </summary>
 public interface IAllReduce
 {

@@ -15,7 +15,7 @@ public sealed class CheckpointTelemetryCollection
 
 [Collection(CheckpointTelemetryCollection.Name)]
 public sealed class CheckpointTelemetryTests(ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit("akka.loglevel = WARNING", output: output)
+    : Akka.TestKit.Xunit2.TestKit(VerifiedSerialization.Hocon, output: output)
 {
     private readonly TemporaryFolder _folder = new();
 

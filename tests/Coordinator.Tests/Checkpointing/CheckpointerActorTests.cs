@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Orchestrator.Coordinator.Tests.Checkpointing;
 
 public sealed class CheckpointerActorTests(ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit("akka.loglevel = WARNING", output: output)
+    : Akka.TestKit.Xunit2.TestKit(VerifiedSerialization.Hocon, output: output)
 {
     private static readonly TimeSpan SaveTimeout = TimeSpan.FromSeconds(10);
     private readonly TemporaryFolder _folder = new();

@@ -34,7 +34,7 @@ public sealed class EvaluatorDispatchTests : Akka.TestKit.Xunit2.TestKit
     private long _generation;
 
     public EvaluatorDispatchTests(ITestOutputHelper output)
-        : base("akka.loglevel = WARNING", output: output)
+        : base(VerifiedSerialization.Hocon, output: output)
     {
         _journal = new RunJournal(_folder.File("run"), new ProgressBar(new StringWriter(), interactive: false, "train"));
         _local = CreateTestProbe("local-evaluator");

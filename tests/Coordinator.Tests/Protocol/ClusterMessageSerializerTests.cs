@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Core.Protocol;
 using Orchestrator.Evaluator.Actors;
@@ -46,6 +47,38 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("run-a", RoundTrip(new EvaluatorAccepted("run-a")).RunName);
         var evaluate = RoundTrip(new EvaluateCheckpoint("/shared/checkpoints/step-00000012", 12, "00-abc-def-01"));
         Assert.Equal("step-00000012", evaluate.FolderName);
+    }
+
+    [Fact]
+    public void The_nccl_unique_id_of_a_generation_round_trips_in_form_group()
+    {
+        var node = CreateTestProbe("node").Ref;
+        var id = Enumerable.Range(0, 128).Select(i => (byte)(255 - i)).ToArray();
+        var form = new FormGroup(7, [new GroupNode(node, "10.0.0.5:7001", 0, 2)], 40, 0, null, id);
+
+        var back = RoundTrip(form);
+
+        Assert.Equal(id, back.NcclId);
+        Assert.Equal(7, back.Generation);
+        Assert.Equal(node, Assert.Single(back.Nodes).Node);
+        Assert.Null(RoundTrip(form with { NcclId = null }).NcclId);
+        Assert.Equal(id, RoundTrip(new NcclIdIssued(7, id)).UniqueId);
+        Assert.Equal(7, RoundTrip(new IssueNcclId(7)).Generation);
+        Assert.True(RoundTrip(new RegisterTrainerNode(node, [node], "10.0.0.5:7001", Nccl: true)).Nccl);
+        Assert.False(RoundTrip(new RegisterTrainerNode(node, [node], "10.0.0.5:7001")).Nccl);
+    }
+
+    [Fact]
+    public void A_form_group_whose_unique_id_runs_past_the_message_is_refused()
+    {
+        var serializer = new ClusterMessageSerializer((ExtendedActorSystem)Sys);
+        var form = new FormGroup(7, [], 40, 0, null, new byte[128]);
+        var bytes = serializer.ToBinary(form);
+
+        var e = Assert.Throws<System.Runtime.Serialization.SerializationException>(
+            () => serializer.FromBinary(bytes[..^1], serializer.Manifest(form)));
+
+        Assert.Contains("a byte field of 128 bytes", e.Message, StringComparison.Ordinal);
     }
 
     private T RoundTrip<T>(T message)

@@ -35,7 +35,7 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     private long _generation;
 
     public RunCoordinatorActorTests(ITestOutputHelper output)
-        : base("akka.loglevel = WARNING", output: output)
+        : base(VerifiedSerialization.Hocon, output: output)
     {
         _journal = new RunJournal(_folder.File("run"), new ProgressBar(new StringWriter(), interactive: false, "train"));
         _checkpointer = CreateTestProbe("checkpointer");
@@ -258,6 +258,44 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_group_of_nccl_nodes_gets_the_unique_id_made_by_the_node_of_rank_0_in_form_group()
+    {
+        var issue = StartNcclNodes();
+
+        _nodes[1].ExpectNoMsg(Quiet);
+        var id = Enumerable.Range(0, 128).Select(i => (byte)i).ToArray();
+        _nodes[0].Reply(new NcclIdIssued(issue.Generation, id));
+
+        var form = ExpectFormGroup();
+        Assert.Equal(issue.Generation, form.Generation);
+        Assert.Equal(id, form.NcclId);
+        JoinAll(form.Generation);
+        ExpectStep(0);
+    }
+
+    [Fact]
+    public void A_group_with_a_node_without_nccl_reduces_on_the_ring()
+    {
+        Start([1, 1], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
+        Register(0, nccl: true);
+        Register(1);
+
+        var form = ExpectFormGroup();
+        Assert.Null(form.NcclId);
+    }
+
+    [Fact]
+    public void A_unique_id_of_an_older_generation_is_ignored()
+    {
+        var issue = StartNcclNodes();
+
+        _nodes[0].Reply(new NcclIdIssued(issue.Generation - 1, new byte[128]));
+
+        _nodes[0].ExpectNoMsg(Quiet);
+        _nodes[1].ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
     public void Resume_forms_the_first_group_from_the_checkpoint()
     {
         Start([2], minWorkers: 2, totalSteps: 4, checkpointEvery: 10, startStep: 2, resumePath: "checkpoints/step-00000002");
@@ -374,11 +412,20 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         _coordinator = Sys.ActorOf(RunCoordinatorActor.Props(settings), "run-coordinator");
     }
 
-    private void Register(int node)
+    private void Register(int node, bool nccl = false)
     {
         var workers = Enumerable.Range(0, _workers.Length).Where(r => _nodeOfRank[r] == node).Select(r => _workers[r].Ref).ToList();
-        _nodes[node].Send(_coordinator, new RegisterTrainerNode(_nodes[node].Ref, workers, $"127.0.0.1:{7000 + node}"));
+        _nodes[node].Send(_coordinator, new RegisterTrainerNode(_nodes[node].Ref, workers, $"127.0.0.1:{7000 + node}", nccl));
         _nodes[node].ExpectMsg<TrainerNodeAccepted>();
+    }
+
+    /// <summary>Two nodes with NCCL register; the node of rank 0 is asked for the first generation's unique id.</summary>
+    private IssueNcclId StartNcclNodes()
+    {
+        Start([1, 1], minWorkers: 2, totalSteps: 4, checkpointEvery: 10);
+        Register(0, nccl: true);
+        Register(1, nccl: true);
+        return _nodes[0].ExpectMsg<IssueNcclId>();
     }
 
     /// <summary>Every node registers, the first group forms and every node joins it.</summary>

@@ -78,6 +78,14 @@ public sealed class RunSpecValidatorTests
         { "cluster: { bucket_mib: 0 }", "cluster.bucket_mib", "0", "a number > 0" },
         { "cluster: { transfer_dtype: int8 }", "cluster.transfer_dtype", "\"int8\"", "one of float32, bfloat16, float16" },
         { "cluster: { seed_nodes: [ \"10.0.0.1:4053\" ] }", "cluster.seed_nodes[0]", "\"10.0.0.1:4053\"", "an address such as akka.tcp://" },
+        { "cluster: { seed_nodes: [ \"akka.tcp://orchestrator@10.0.0.1:4053\" ], discovery: { endpoints: [ \"10.0.0.1:8558\" ], required_contact_points: 1 } }", "cluster.discovery", "1 seed nodes", "either seed_nodes or discovery, not both" },
+        { "cluster: { discovery: { method: dns, endpoints: [ \"10.0.0.1:8558\" ], required_contact_points: 1 } }", "cluster.discovery.method", "\"dns\"", "one of config" },
+        { "cluster: { discovery: { endpoints: [] } }", "cluster.discovery.endpoints", "[]", "the management endpoints (host:port) of the nodes" },
+        { "cluster: { discovery: { endpoints: [ \"10.0.0.1\" ], required_contact_points: 1 } }", "cluster.discovery.endpoints[0]", "\"10.0.0.1\"", "an endpoint such as 10.0.0.5:8558" },
+        { "cluster: { discovery: { endpoints: [ \"10.0.0.1:0\" ], required_contact_points: 1 } }", "cluster.discovery.endpoints[0]", "\"10.0.0.1:0\"", "an endpoint such as 10.0.0.5:8558" },
+        { "cluster: { discovery: { endpoints: [ \"10.0.0.1:8558\" ], required_contact_points: 1, management_port: 0 } }", "cluster.discovery.management_port", "0", "an integer in [1, 65535]" },
+        { "cluster: { discovery: { endpoints: [ \"10.0.0.1:8558\" ], required_contact_points: 0 } }", "cluster.discovery.required_contact_points", "0", "an integer >= 1" },
+        { "cluster: { discovery: { endpoints: [ \"10.0.0.1:8558\", \"10.0.0.2:8558\" ], required_contact_points: 3 } }", "cluster.discovery.required_contact_points", "3", "at most 2, the number of cluster.discovery.endpoints" },
         { "checkpoint: { every_steps: 0 }", "checkpoint.every_steps", "0", "an integer >= 1" },
         { "checkpoint: { keep_last: 0 }", "checkpoint.keep_last", "0", "an integer >= 1" },
         { "eval: { every_steps: -1 }", "eval.every_steps", "-1", "an integer >= 0" },
@@ -116,6 +124,7 @@ public sealed class RunSpecValidatorTests
     [InlineData("telemetry: { otlp_endpoint: \"https://collector:4318/v1\" }")]
     [InlineData("telemetry: { prometheus: { host: \"*\", port: 0, final_scrape_seconds: 0 } }")]
     [InlineData("cluster: { seed_nodes: [ \"akka.tcp://orchestrator@10.0.0.1:4053\" ] }")]
+    [InlineData("cluster: { discovery: { method: config, endpoints: [ \"10.0.0.1:8558\", \"coordinator.local:65535\" ], management_port: 1, required_contact_points: 2 } }")]
     [InlineData("train: { steps: 0, epochs: 1 }")]
     [InlineData("diffusion: { cfg_dropout: 1, ema_decay: 0 }")]
     [InlineData("eval: { sampler: { steps: 1000, eta: 1 } }")]

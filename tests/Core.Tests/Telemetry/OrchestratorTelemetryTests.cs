@@ -28,6 +28,7 @@ public sealed class OrchestratorTelemetryTests
         OrchestratorTelemetry.RecordStepDuration(0.75, rank: 3);
         OrchestratorTelemetry.RecordStep(17);
         OrchestratorTelemetry.RecordAllReduce(0.0125, bytes: 4096, rank: 1);
+        OrchestratorTelemetry.RecordComputeDuration(0.5, rank: 2);
         OrchestratorTelemetry.AddRowsSkipped(2, "undecodable");
         OrchestratorTelemetry.RecordCheckpointDuration(1.5);
         OrchestratorTelemetry.RecordFrechetDistance(12.25, "resnet18");
@@ -40,6 +41,7 @@ public sealed class OrchestratorTelemetryTests
         Assert.Contains(("orchestrator.train.step", "{step}", "Gauge`1", 17.0, ""), seen);
         Assert.Contains(("orchestrator.allreduce.duration", "s", "Histogram`1", 0.0125, "rank=1"), seen);
         Assert.Contains(("orchestrator.allreduce.size", "By", "Counter`1", 4096.0, "rank=1"), seen);
+        Assert.Contains(("orchestrator.train.compute.duration", "s", "Histogram`1", 0.5, "rank=2"), seen);
         Assert.Contains(("orchestrator.data.rows.skipped", "{row}", "Counter`1", 2.0, "reason=undecodable"), seen);
         Assert.Contains(("orchestrator.checkpoint.duration", "s", "Histogram`1", 1.5, ""), seen);
         Assert.Contains(("orchestrator.eval.frechet_distance", "1", "Gauge`1", 12.25, "extractor=resnet18"), seen);
