@@ -13,7 +13,7 @@ internal static class RowGroupReader
     {
         try
         {
-            await using ParquetReader reader = await ParquetReader.CreateAsync(shard.Path, null, ct);
+            await using ParquetReader reader = await ShardFile.OpenAsync(shard.Path, ct);
             if (rowGroup >= reader.RowGroupCount)
             {
                 throw new InvalidDataException($"the file now has {reader.RowGroupCount} row groups; the catalog saw more");
