@@ -69,7 +69,9 @@ internal static class RowGroupReader
     {
         var values = new ReadOnlyMemory<byte>[rows];
         int[]? levels = field.MaxDefinitionLevel > 0 ? new int[rows] : null;
-        await group.ReadRawAsync(field, values.AsMemory(), levels is null ? null : levels.AsMemory(), null, ct);
+        // A required column has no definition levels: pass none (a bare null would become an empty buffer, too small).
+        Memory<int>? levelBuffer = levels is null ? default(Memory<int>?) : levels.AsMemory();
+        await group.ReadRawAsync(field, values.AsMemory(), levelBuffer, null, ct);
         var cells = new byte[]?[rows];
         int next = 0;
         for (int i = 0; i < rows; i++)

@@ -137,6 +137,9 @@ public sealed class BatchSourceTests
         string bad = folder.File("00000.parquet");
         await ShardFiles.WriteAsync(bad, 0, rows: 8, rowGroupSize: 4);
         await ShardFiles.WriteAsync(folder.File("00001.parquet"), 8, rows: 8, rowGroupSize: 4);
+        // Written a minute ago, as far as the file system says: its footer check is remembered (ShardFile), so
+        // the damaged footer below is caught only because the rewrite is a new version of the file.
+        File.SetLastWriteTimeUtc(bad, DateTime.UtcNow.AddMinutes(-1));
         ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
         if (change == "deleted")
         {
