@@ -21,8 +21,8 @@ namespace Orchestrator.DataLoader.Shards;
 /// not worth parsing twice each time, so a passed check is remembered with the file's length and last
 /// write time, but only for a file last written over a second before the check: a later rewrite then
 /// has a later time, even where the file system's clock ticks every few milliseconds. If a later
-/// Parquet.Net renames the parser, every open fails with a message that
-/// says so (and ShardCatalogTests fail), rather than losing the check silently.
+/// Parquet.Net renames the parser, every open fails with a message that says so (and ShardCatalogTests
+/// fail), rather than losing the check silently.
 /// </remarks>
 internal static class ShardFile
 {
