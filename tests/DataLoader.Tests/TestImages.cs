@@ -53,4 +53,17 @@ internal static class TestImages
         ];
         return [.. jpeg[..2], .. segment, .. jpeg[2..]];
     }
+
+    /// <summary>The baseline JPEG with its frame header (SOF0, FF C0) claiming <paramref name="width"/> x <paramref name="height"/>; the scan is unchanged.</summary>
+    public static byte[] WithFrameSize(byte[] jpeg, ushort width, ushort height)
+    {
+        byte[] patched = [.. jpeg];
+        // After the marker: length (2), precision (1), height (2), width (2), all big-endian.
+        int frame = Enumerable.Range(2, patched.Length - 2).First(i => patched[i - 1] == 0xFF && patched[i] == 0xC0) + 1;
+        patched[frame + 3] = (byte)(height >> 8);
+        patched[frame + 4] = (byte)height;
+        patched[frame + 5] = (byte)(width >> 8);
+        patched[frame + 6] = (byte)width;
+        return patched;
+    }
 }

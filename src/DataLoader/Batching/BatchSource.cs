@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Orchestrator.Core.Telemetry;
 using Orchestrator.DataLoader.Decoding;
 using Orchestrator.DataLoader.Filtering;
@@ -94,30 +95,43 @@ public sealed class BatchSource
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, _plan.GlobalBatch);
 
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
-        var samples = new Sample?[count];
-        var lastProblem = new string[count];
-        int[] pending = [.. Enumerable.Range(0, count)];
-        for (int attempt = 0; pending.Length > 0; attempt++)
+
+        // (count, 3, 1, S, S) in libtorch's own memory: each row is decoded straight into its slot, so
+        // a batch makes no per-image or per-batch float arrays (large-object-heap garbage at 256 px).
+        Tensor images = empty([count, 3, 1, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
+        try
         {
-            if (attempt == MaxAttempts)
+            var rows = new DecodedRow?[count];
+            var lastProblem = new string[count];
+            int[] pending = [.. Enumerable.Range(0, count)];
+            for (int attempt = 0; pending.Length > 0; attempt++)
             {
-                int i = pending[0];
-                throw new ReplacementExhaustedException(
-                    $"Step {step}, position {start + i} (sample {_plan.SampleIndex(step, start + i)}): no usable row in {MaxAttempts} " +
-                    $"attempts (the planned row and {MaxAttempts - 1} replacements; last: {lastProblem[i]}); " +
-                    $"{pending.Length} position(s) of this read are short. Check the dataset's filters and shards.");
+                if (attempt == MaxAttempts)
+                {
+                    int i = pending[0];
+                    throw new ReplacementExhaustedException(
+                        $"Step {step}, position {start + i} (sample {_plan.SampleIndex(step, start + i)}): no usable row in {MaxAttempts} " +
+                        $"attempts (the planned row and {MaxAttempts - 1} replacements; last: {lastProblem[i]}); " +
+                        $"{pending.Length} position(s) of this read are short. Check the dataset's filters and shards.");
+                }
+
+                pending = await TryAttemptAsync(step, start, attempt, pending, images, rows, lastProblem, ct);
             }
 
-            pending = await TryAttemptAsync(step, start, attempt, pending, samples, lastProblem, ct);
+            OrchestratorTelemetry.RecordDecodeDuration(System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalSeconds);
+            return Collate(step, start, rows, images);
         }
-
-        OrchestratorTelemetry.RecordDecodeDuration(System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalSeconds);
-        return Collate(step, start, samples);
+        catch
+        {
+            images.Dispose();
+            throw;
+        }
     }
 
-    // Tries attempt `attempt` for the positions in `pending` (relative to start); returns those still without a usable row.
+    // Tries attempt `attempt` for the positions in `pending` (relative to start), decoding each usable
+    // row into its slot of `images`; returns the positions still without a usable row.
     private async Task<int[]> TryAttemptAsync(
-        long step, int start, int attempt, int[] pending, Sample?[] samples, string[] lastProblem, CancellationToken ct)
+        long step, int start, int attempt, int[] pending, Tensor images, DecodedRow?[] rows, string[] lastProblem, CancellationToken ct)
     {
         var locations = new RowLocation[pending.Length];
         for (int k = 0; k < pending.Length; k++)
@@ -151,7 +165,8 @@ public sealed class BatchSource
             }
         }
 
-        var decoded = new Sample?[pending.Length];
+        int pixels = 3 * _imageSize * _imageSize;
+        var decoded = new bool[pending.Length];
         var reasons = new RowSkipReason[pending.Length];
         await Task.Run(
             () => Parallel.For(0, pending.Length, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, k =>
@@ -164,7 +179,11 @@ public sealed class BatchSource
 
                 if (cells.TryGetValue((at.Shard.Index, at.RowGroup), out RowGroupCells? group))
                 {
-                    decoded[k] = Load(group, at.RowInGroup, _imageSize, out reasons[k]);
+                    // The slot of position pending[k], in the tensor's native memory (alive: the caller holds it).
+                    Span<float> slot = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(pending[k] * pixels, pixels);
+                    int row = at.RowInGroup;
+                    decoded[k] = RowDecoder.TryDecode(
+                        group.Images[row], group.Captions[row], _imageSize, ImageDecoder.DefaultMaxPixels, slot, out reasons[k]);
                 }
                 else
                 {
@@ -178,9 +197,10 @@ public sealed class BatchSource
         for (int k = 0; k < pending.Length; k++)
         {
             RowLocation at = locations[k];
-            if (decoded[k] is { } sample)
+            if (decoded[k])
             {
-                samples[pending[k]] = sample;
+                RowGroupCells group = cells[(at.Shard.Index, at.RowGroup)];
+                rows[pending[k]] = new DecodedRow(group.Keys[at.RowInGroup], group.Captions[at.RowInGroup]!);
                 continue;
             }
 
@@ -242,9 +262,10 @@ public sealed class BatchSource
                         continue;
                     }
 
-                    if (Load(group, r, imageSize, out RowSkipReason reason) is { } sample)
+                    string? caption = group.Captions[r];
+                    if (RowDecoder.TryDecode(group.Images[r], caption, imageSize, out float[]? chw, out RowSkipReason reason))
                     {
-                        images.Add(new HeldOutImage(group.Keys[r], sample.Caption, sample.Chw));
+                        images.Add(new HeldOutImage(group.Keys[r], caption!, chw));
                     }
                     else
                     {
@@ -257,38 +278,26 @@ public sealed class BatchSource
         return images;
     }
 
-    private static Sample? Load(RowGroupCells group, int row, int imageSize, out RowSkipReason reason)
+    private TrainingBatch Collate(long step, int start, DecodedRow?[] rows, Tensor images)
     {
-        string? caption = group.Captions[row];
-        return RowDecoder.TryDecode(group.Images[row], caption, imageSize, out float[]? chw, out reason)
-            ? new Sample(group.Keys[row], caption!, chw)
-            : null;
-    }
-
-    private TrainingBatch Collate(long step, int start, Sample?[] samples)
-    {
-        int n = samples.Length;
-        int pixels = 3 * _imageSize * _imageSize;
+        int n = rows.Length;
         int length = _tokenizer.MaxTokens;
-        var images = new float[n * pixels];
         var tokens = new long[n * length];
         var indices = new long[n];
         var keys = new string[n];
         var captions = new string[n];
         for (int k = 0; k < n; k++)
         {
-            Sample sample = samples[k]!;
-            sample.Chw.CopyTo(images, k * pixels);
-            _tokenizer.Encode(sample.Caption).CopyTo(tokens, k * length);
+            DecodedRow row = rows[k]!;
+            _tokenizer.Encode(row.Caption).CopyTo(tokens, k * length);
             indices[k] = _plan.SampleIndex(step, start + k);
-            keys[k] = sample.Key;
-            captions[k] = sample.Caption;
+            keys[k] = row.Key;
+            captions[k] = row.Caption;
         }
 
         // Detached so that a dispose scope the caller may have open does not free the batch's tensors.
-        Tensor imageTensor = tensor(images, [n, 3, 1, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
         Tensor tokenTensor = tensor(tokens, [n, length], ScalarType.Int64).DetachFromDisposeScope();
-        return new TrainingBatch(step, _plan.Epoch(step), imageTensor, tokenTensor, indices, keys, captions);
+        return new TrainingBatch(step, _plan.Epoch(step), images, tokenTensor, indices, keys, captions);
     }
 
     private async Task<RowGroupCells> CellsAsync(ShardInfo shard, int rowGroup, CancellationToken ct)
@@ -320,5 +329,5 @@ public sealed class BatchSource
         return cells;
     }
 
-    private sealed record Sample(string Key, string Caption, float[] Chw);
+    private sealed record DecodedRow(string Key, string Caption);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Parquet;
 using Parquet.Schema;
 
@@ -12,7 +13,7 @@ internal static class RowGroupReader
     {
         try
         {
-            await using ParquetReader reader = await ParquetReader.CreateAsync(shard.Path, null, ct);
+            await using ParquetReader reader = await ShardFile.OpenAsync(shard.Path, ct);
             if (rowGroup >= reader.RowGroupCount)
             {
                 throw new InvalidDataException($"the file now has {reader.RowGroupCount} row groups; the catalog saw more");
@@ -27,8 +28,7 @@ internal static class RowGroupReader
 
             var captions = new string?[rows];
             await group.ReadAsync(Field(reader.Schema, shard.Columns.Caption), captions.AsMemory()!, null, ct);
-            var images = new byte[]?[rows];
-            await group.ReadAsync(Field(reader.Schema, shard.Columns.Image), images.AsMemory()!, null, ct);
+            byte[]?[] images = await ReadBinaryAsync(group, Field(reader.Schema, shard.Columns.Image), rows, ct);
             var keys = new string?[rows];
             if (shard.HasKeyColumn)
             {
@@ -62,6 +62,34 @@ internal static class RowGroupReader
             throw new ShardException(shard.Path, rowGroup, $"cannot read the row group ({e.GetType().Name}: {e.Message})", e);
         }
     }
+
+    // Parquet.Net's byte[] overload copies every cell a second time (its decoder already made each one an
+    // array of its own); the raw read hands over those arrays, about half the garbage of an image column.
+    private static async Task<byte[]?[]> ReadBinaryAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        var values = new ReadOnlyMemory<byte>[rows];
+        int[]? levels = field.MaxDefinitionLevel > 0 ? new int[rows] : null;
+        // A required column has no definition levels: pass none (a bare null would become an empty buffer, too small).
+        Memory<int>? levelBuffer = levels is null ? default(Memory<int>?) : levels.AsMemory();
+        await group.ReadRawAsync(field, values.AsMemory(), levelBuffer, null, ct);
+        var cells = new byte[]?[rows];
+        int next = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            // Values hold the non-null cells only; a definition level under the maximum marks a null.
+            if (levels is null || levels[i] == field.MaxDefinitionLevel)
+            {
+                cells[i] = WholeArray(values[next++]);
+            }
+        }
+
+        return cells;
+    }
+
+    private static byte[] WholeArray(ReadOnlyMemory<byte> value) =>
+        MemoryMarshal.TryGetArray(value, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : value.ToArray();
 
     // img2dataset writes width/height as int64 and LAION's scores are float or double; all compare as double.
     private static Task<double?[]> ReadNumbersAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct) =>

@@ -40,7 +40,8 @@ public sealed class ShardCatalog
 
     /// <summary>
     /// Opens every shard of <paramref name="sources"/>; a missing folder, no shards, an unreadable
-    /// footer, a missing image or caption column or a column a filter needs throw <see cref="ShardException"/>.
+    /// footer, a missing image or caption column, a column a filter needs or a source whose shards
+    /// hold no rows throw <see cref="ShardException"/>.
     /// </summary>
     public static async Task<ShardCatalog> OpenAsync(IReadOnlyList<DatasetSource> sources, CancellationToken ct = default)
     {
@@ -63,6 +64,13 @@ public sealed class ShardCatalog
                 ShardInfo shard = await ReadFooterAsync(shards.Count, file, source, s, firstRow, ct);
                 shards.Add(shard);
                 firstRow += shard.RowCount;
+            }
+
+            if (firstRow == sourceFirst)
+            {
+                // An empty shard among others only adds no rows; a source with none could fill no batch.
+                throw new ShardException(Path.GetFullPath(source.Shards),
+                    $"the dataset source's {shards.Count - firstShard} shard file(s) hold no rows (expected at least one row to sample)");
             }
 
             int largest = (int)shards.Skip(firstShard).SelectMany(x => x.RowGroupRows).DefaultIfEmpty(1).Max();
@@ -150,7 +158,7 @@ public sealed class ShardCatalog
         long[] rowGroupRows;
         try
         {
-            await using ParquetReader reader = await ParquetReader.CreateAsync(file, null, ct);
+            await using ParquetReader reader = await ShardFile.OpenAsync(file, ct);
             schema = reader.Schema;
             rowGroupRows = reader.Metadata?.RowGroups.Select(g => g.NumRows).ToArray()
                 ?? throw new InvalidDataException("the footer has no file metadata");

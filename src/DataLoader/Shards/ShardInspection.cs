@@ -31,7 +31,7 @@ public sealed record ShardInspection(
         try
         {
             long bytes = new FileInfo(path).Length;
-            await using ParquetReader reader = await ParquetReader.CreateAsync(path, null, ct);
+            await using ParquetReader reader = await ShardFile.OpenAsync(path, ct);
             long[] groups = reader.Metadata?.RowGroups.Select(g => g.NumRows).ToArray()
                 ?? throw new InvalidDataException("the footer has no file metadata");
             Column[] schema = reader.Schema.Fields.Select(Describe).ToArray();

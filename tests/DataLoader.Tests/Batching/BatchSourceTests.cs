@@ -125,6 +125,55 @@ public sealed class BatchSourceTests
         Assert.Contains(log, line => line.Contains($"Shard {shard}, row group 1", StringComparison.Ordinal));
     }
 
+    // The shard goes bad after the catalog has opened it: its rows are counted and logged with the
+    // file, row group and cause, and replaced by rows of the other shard; the run goes on.
+    [Theory]
+    [InlineData("deleted", "FileNotFoundException")]
+    [InlineData("overwritten with text", "does not end with the Parquet magic PAR1")]
+    [InlineData("footer damaged", "its metadata runs past its end")]
+    public async Task A_shard_that_goes_bad_mid_run_is_logged_with_its_path_and_cause_and_its_rows_replaced(string change, string cause)
+    {
+        using var folder = new TemporaryFolder();
+        string bad = folder.File("00000.parquet");
+        await ShardFiles.WriteAsync(bad, 0, rows: 8, rowGroupSize: 4);
+        await ShardFiles.WriteAsync(folder.File("00001.parquet"), 8, rows: 8, rowGroupSize: 4);
+        // Written a minute ago, as far as the file system says: its footer check is remembered (ShardFile), so
+        // the damaged footer below is caught only because the rewrite is a new version of the file.
+        File.SetLastWriteTimeUtc(bad, DateTime.UtcNow.AddMinutes(-1));
+        ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
+        if (change == "deleted")
+        {
+            File.Delete(bad);
+        }
+        else if (change == "overwritten with text")
+        {
+            await File.WriteAllTextAsync(bad, "this shard was replaced by something else");
+        }
+        else
+        {
+            await ShardFiles.DamageFooterAsync(bad, 0x19);
+        }
+
+        var log = new List<string>();
+        var skips = new SkipCounter(line => { lock (log) { log.Add(line); } });
+        var plan = new SamplePlan(catalog.TotalRows, globalBatch: 8, seed: 5, blockSize: 4);
+        var source = new BatchSource(catalog, plan, Size, new CaptionTokenizer(256, 10), decodeThreads: 2, skips);
+
+        using TrainingBatch batch = await source.ReadAsync(step: 0, start: 0, count: 8);
+
+        Assert.Equal(8, batch.Count);
+        Assert.All(batch.Keys, key => Assert.InRange(long.Parse(key, System.Globalization.CultureInfo.InvariantCulture), 8, 15));
+        Assert.Equal(skips.Total, skips.Count(RowSkipReason.UnreadableRowGroup));
+        Assert.InRange(skips.Total, 1, 1000);
+        Assert.Equal(skips.Total, log.Count);
+        Assert.All(log, line =>
+        {
+            Assert.StartsWith($"Skipped row ", line, StringComparison.Ordinal);
+            Assert.Contains($" of shard {bad}: UnreadableRowGroup (Shard {bad}, row group ", line, StringComparison.Ordinal);
+            Assert.Contains(cause, line, StringComparison.Ordinal);
+        });
+    }
+
     [Fact]
     public async Task Read_first_gives_the_first_usable_held_out_images()
     {

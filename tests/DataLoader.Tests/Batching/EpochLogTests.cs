@@ -25,11 +25,17 @@ public sealed class EpochLogTests
         await ShardFiles.WriteAsync(folder.File("00001.parquet"), 40, rows: 24, rowGroupSize: 8);
         DatasetSource[] sources = [new DatasetSource { Shards = folder.Path }];
 
-        List<string> unbroken = await LogAsync(sources, _ => 1, resumeAt: []);
-        List<string> elastic = await LogAsync(sources, step => step < 3 ? 1 : step < 5 ? 2 : 4, resumeAt: [3, 5, 6]);
+        // Two epochs of 8 steps: the world grows mid-epoch 1 (1, 2, 4), shrinks mid-epoch 2 (4 to 2),
+        // and the run restarts mid-epoch, at the epoch boundary and right after a change.
+        List<string> unbroken = await LogAsync(sources, _ => 1, resumeAt: [], steps: 16);
+        List<string> elastic = await LogAsync(
+            sources, step => step < 3 ? 1 : step < 5 ? 2 : step < 11 ? 4 : 2, resumeAt: [3, 5, 6, 8, 11, 13], steps: 16);
 
-        Assert.Equal(64, unbroken.Count);
-        Assert.Equal(Enumerable.Range(0, 64).Select(i => ShardFiles.Row(i).Key), unbroken.Order());
+        string[] all = [.. Enumerable.Range(0, 64).Select(i => ShardFiles.Row(i).Key)];
+        Assert.Equal(128, unbroken.Count);
+        Assert.Equal(all, unbroken.Take(64).Order());
+        Assert.Equal(all, unbroken.Skip(64).Order());
+        Assert.NotEqual(unbroken.Take(64), unbroken.Skip(64));
         Assert.Equal(unbroken, elastic);
     }
 

@@ -108,13 +108,7 @@ public sealed class BadImageTests
     [Fact]
     public void A_jpeg_header_claiming_60000_by_60000_pixels_is_refused_before_decoding()
     {
-        byte[] jpeg = TestImages.Jpeg(64, 48);
-        // The baseline frame header (SOF0, FF C0): length (2), precision (1), height (2), width (2).
-        int frame = Enumerable.Range(2, jpeg.Length - 2).First(i => jpeg[i - 1] == 0xFF && jpeg[i] == 0xC0) + 1;
-        jpeg[frame + 3] = 60_000 >> 8;
-        jpeg[frame + 4] = 60_000 & 0xFF;
-        jpeg[frame + 5] = 60_000 >> 8;
-        jpeg[frame + 6] = 60_000 & 0xFF;
+        byte[] jpeg = TestImages.WithFrameSize(TestImages.Jpeg(64, 48), 60_000, 60_000);
 
         Assert.False(ImageDecoder.TryDecode(jpeg, Size, out _, out RowSkipReason reason));
         Assert.Equal(RowSkipReason.ImageTooLarge, reason);

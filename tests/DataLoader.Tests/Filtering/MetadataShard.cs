@@ -7,14 +7,14 @@ namespace Orchestrator.DataLoader.Tests.Filtering;
 /// <summary>Writes shards in other layouts than ShardWriter's: any caption column name, LAION score columns of any numeric type.</summary>
 internal static class MetadataShard
 {
-    /// <summary>Rows 0..n-1 of the synthetic set (keys, captions, JPEGs), with a status column when <paramref name="statuses"/> is given and the numeric columns.</summary>
+    /// <summary>Rows 0..n-1 of the synthetic set (keys, captions, JPEGs), with a status column when <paramref name="statuses"/> is given and the numeric columns; the image column may be declared required.</summary>
     public static async Task WriteAsync(
         string path, int rows, int rowGroupSize, IReadOnlyList<MetadataColumn> numbers,
-        string[]? statuses = null, string captionColumn = "caption", long firstIndex = 0)
+        string[]? statuses = null, string captionColumn = "caption", long firstIndex = 0, bool nullableImage = true)
     {
         var key = new DataField<string>("key", false);
         var caption = new DataField<string>(captionColumn, true);
-        var image = new DataField<byte[]>("jpg", true);
+        var image = new DataField<byte[]>("jpg", nullableImage);
         var status = new DataField<string>("status", true);
         var numberFields = numbers.Select(n => new DataField(n.Name, n.Type, n.Nullable)).ToArray();
         var fields = new List<Field> { key, caption, image };

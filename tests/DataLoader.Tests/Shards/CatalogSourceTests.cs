@@ -26,6 +26,23 @@ public sealed class CatalogSourceTests
         Assert.Equal(batch.Keys.Select(k => ShardFiles.Row(long.Parse(k, System.Globalization.CultureInfo.InvariantCulture)).Caption), batch.Captions);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_image_column_declared_optional_or_required_is_read(bool nullable)
+    {
+        using var folder = new TemporaryFolder();
+        await MetadataShard.WriteAsync(folder.File("00000.parquet"), 8, 4, [], nullableImage: nullable);
+        ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
+        var skips = new SkipCounter();
+        var source = new BatchSource(catalog, SamplePlan.For(catalog, 8, 1), 8, new CaptionTokenizer(64, 4), 1, skips);
+
+        using TrainingBatch batch = await source.ReadAsync(0, 0, 8);
+
+        Assert.Equal(0, skips.Total);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => ShardFiles.Row(i).Key), batch.Keys.Order());
+    }
+
     [Fact]
     public async Task A_shard_with_no_caption_column_names_the_mapped_column_and_the_fallbacks()
     {

@@ -1,5 +1,9 @@
 using Orchestrator.Core.RunSpec;
+using Orchestrator.DataLoader.Batching;
+using Orchestrator.DataLoader.Decoding;
+using Orchestrator.DataLoader.Sampling;
 using Orchestrator.DataLoader.Shards;
+using Orchestrator.DataLoader.Text;
 
 namespace Orchestrator.DataLoader.Tests.Shards;
 
@@ -94,6 +98,27 @@ public sealed class ShardCatalogTests
         var e = await Assert.ThrowsAsync<ShardException>(() => ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]));
 
         Assert.Equal(shard, e.ShardPath);
+        Assert.StartsWith($"Shard {shard}: cannot read the Parquet footer (", e.Message, StringComparison.Ordinal);
+    }
+
+    // 0x19 and 0xFF made Parquet.Net's Thrift reader read past the footer's end and loop there for
+    // ever (ShardFile); zeros end the metadata early, and Parquet.Net fails on what is missing.
+    [Theory]
+    [InlineData(0x19, "is damaged: its metadata runs past its end")]
+    [InlineData(0xFF, "is damaged: its metadata runs past its end")]
+    [InlineData(0x00, "")]
+    public async Task A_damaged_footer_is_an_error_naming_the_file_not_a_hang(byte filler, string reason)
+    {
+        using var folder = new TemporaryFolder();
+        string shard = folder.File("00000.parquet");
+        await ShardFiles.WriteAsync(shard, 0, rows: 6, rowGroupSize: 2);
+        await ShardFiles.DamageFooterAsync(shard, filler);
+
+        var e = await Assert.ThrowsAsync<ShardException>(() => ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]));
+
+        Assert.Equal(shard, e.ShardPath);
+        Assert.StartsWith($"Shard {shard}: cannot read the Parquet footer (", e.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -121,5 +146,35 @@ public sealed class ShardCatalogTests
 
         Assert.Contains("column 'width'", e.Message, StringComparison.Ordinal);
         Assert.Contains("expected a string column", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_shard_adds_no_rows_and_the_others_are_read()
+    {
+        using var folder = new TemporaryFolder();
+        await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 5, rowGroupSize: 2);
+        await ShardFiles.WriteAsync(folder.File("00001.parquet"), 5, rows: 0, rowGroupSize: 2);
+        await ShardFiles.WriteAsync(folder.File("00002.parquet"), 5, rows: 3, rowGroupSize: 2);
+        ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
+        var source = new BatchSource(catalog, SamplePlan.For(catalog, 8, seed: 1), 8, new CaptionTokenizer(64, 4), 1, new SkipCounter());
+
+        using TrainingBatch batch = await source.ReadAsync(0, 0, 8);
+
+        Assert.Equal(0, catalog.Shards[1].RowCount);
+        Assert.Equal(8, catalog.TotalRows);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => ShardFiles.Row(i).Key), batch.Keys.Order());
+    }
+
+    [Fact]
+    public async Task A_source_whose_shards_are_all_empty_is_an_error_naming_it()
+    {
+        using var folder = new TemporaryFolder();
+        await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 0, rowGroupSize: 2);
+        await ShardFiles.WriteAsync(folder.File("00001.parquet"), 0, rows: 0, rowGroupSize: 2);
+
+        var e = await Assert.ThrowsAsync<ShardException>(() => ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]));
+
+        Assert.Equal(folder.Path, e.ShardPath);
+        Assert.Contains("2 shard file(s) hold no rows", e.Message, StringComparison.Ordinal);
     }
 }

@@ -42,6 +42,25 @@ public sealed class BatchPrefetcherTests
     }
 
     [Fact]
+    public async Task The_next_batches_are_read_while_the_trainer_computes_a_step()
+    {
+        using var folder = new TemporaryFolder();
+        BatchSource source = await OpenAsync(folder);
+        await using var prefetcher = new BatchPrefetcher(source, firstStep: 0, endStep: 5, start: 0, count: 8, depth: 2);
+
+        // Before the trainer asks, and again while it holds step 0 (its "compute"), the reader fills the queue.
+        await WaitUntilAsync(() => prefetcher.QueueDepth == 2, "two batches read ahead before the first is asked for");
+        using (TrainingBatch first = await prefetcher.NextAsync(0))
+        {
+            Assert.Equal(0, first.Step);
+            await WaitUntilAsync(() => prefetcher.QueueDepth == 2, "steps 1 and 2 read while step 0 is held");
+        }
+
+        using TrainingBatch second = await prefetcher.NextAsync(1);
+        Assert.Equal(1, second.Step);
+    }
+
+    [Fact]
     public async Task Asking_for_a_step_out_of_order_is_an_error_that_says_to_start_a_new_prefetcher()
     {
         using var folder = new TemporaryFolder();
@@ -75,5 +94,16 @@ public sealed class BatchPrefetcherTests
         await ShardFiles.WriteAsync(folder.File("00000.parquet"), 0, rows: 40, rowGroupSize: 8);
         ShardCatalog catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = folder.Path }]);
         return new BatchSource(catalog, SamplePlan.For(catalog, 8, seed: 6), 8, new CaptionTokenizer(64, 4), decodeThreads: 2, new SkipCounter());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var limit = TimeSpan.FromSeconds(60);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < limit, $"waited {limit.TotalSeconds} s for {what}");
+            await Task.Delay(10);
+        }
     }
 }
