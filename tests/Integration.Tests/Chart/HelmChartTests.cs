@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Orchestrator.Core.RunSpec;
@@ -293,24 +292,4 @@ public sealed class HelmChartTests
         selector.Split(',').All(term => term.Split('=') is [var key, var value]
             ? labels.TryGetValue(key, out var actual) && actual == value
             : throw new InvalidOperationException($"the test matches key=value selectors only, not '{term}'"));
-}
-
-/// <summary>Debian's kubectl (package kubernetes-client), run offline with --local: it never contacts a cluster.</summary>
-internal static class Kubectl
-{
-    public static async Task<string> RunAsync(params string[] args)
-    {
-        string kubectl = InstalledProgram.Find("kubectl", "kubernetes-client");
-        using var folder = new TemporaryFolder();
-        var start = new ProcessStartInfo(kubectl, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        // No configuration to find: an offline kubectl must not fall back to one of the machine's.
-        start.Environment["KUBECONFIG"] = folder.File("none");
-        start.Environment["HOME"] = folder.Path;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited with {process.ExitCode}: {error}");
-        return await output;
-    }
 }
