@@ -88,7 +88,9 @@ public sealed class HelmChartTests
         // Secrets are made outside the chart: no secret value is ever in a rendered manifest.
         Assert.Empty(chart.All<V1Secret>());
         Assert.Equal(example == "gpu-8x.yaml", chart.Objects.Any(o => o.Object is JsonObject monitor && monitor["kind"]?.GetValue<string>() == "ServiceMonitor"));
+        // The chart's own claim (none with storage.existingClaim) outlives helm uninstall: it holds the checkpoints.
         Assert.Equal(example != "gpu-8x.yaml", chart.All<V1PersistentVolumeClaim>().Any());
+        Assert.All(chart.All<V1PersistentVolumeClaim>(), c => Assert.Equal("keep", c.Metadata.Annotations["helm.sh/resource-policy"]));
     }
 
     [Theory]
