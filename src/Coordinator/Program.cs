@@ -9,13 +9,14 @@ const string Usage = """
     usage:
       orchestrator train [--config run.yaml] [--resume latest|auto|CHECKPOINT_DIR] [--steps N] [--metrics-port P]
           a whole run in one process; with no --config, the embedded examples/quickstart.yaml
-      orchestrator coordinator --config run.yaml [--resume latest|auto|CHECKPOINT_DIR] [--steps N] [--port P] [--management-port P] [--metrics-port P]
+      orchestrator coordinator --config run.yaml [--resume latest|auto|CHECKPOINT_DIR] [--steps N] [--hostname H] [--port P] [--management-port P] [--metrics-port P]
           the run coordinator of a run that spans processes (default --resume auto: continue from the newest checkpoint)
-      orchestrator trainer --config run.yaml [--port P] [--data-plane-port P] [--management-port P] [--metrics-port P]
+      orchestrator trainer --config run.yaml [--hostname H] [--port P] [--data-plane-port P] [--management-port P] [--metrics-port P]
           a trainer node: cluster.workers_per_node workers that join the run through cluster.seed_nodes or
-          cluster.discovery (--management-port: this node's cluster bootstrap endpoint, see docs/cluster.md;
+          cluster.discovery (--hostname: this node's address, overriding cluster.hostname, such as a pod's IP;
+          --management-port: this node's cluster bootstrap endpoint, see docs/cluster.md;
           --metrics-port: this process's Prometheus port, overriding telemetry.prometheus.port)
-      orchestrator evaluator --config run.yaml [--port P] [--checkpoints-url URL] [--management-port P] [--metrics-port P]
+      orchestrator evaluator --config run.yaml [--hostname H] [--port P] [--checkpoints-url URL] [--management-port P] [--metrics-port P]
           an evaluator node: evaluates the run's checkpoints (pulled over HTTP when checkpoint.serve is set); see docs/evaluation.md
       orchestrator sample --checkpoint DIR [--prompt TEXT]... [--out grid.png] [--weights ema|model]
                           [--sampler ddim|ddpm] [--steps N] [--guidance G] [--eta E] [--seed S]

@@ -10,7 +10,11 @@ internal static class OrchestratorProcess
 
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string workingDirectory, TimeSpan limit, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, TimeSpan limit, params string[] args) =>
+        RunAsync(workingDirectory, limit, new Dictionary<string, string?>(), args);
+
+    /// <summary>With <paramref name="environment"/> set over this process's (a null value removes the variable).</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, TimeSpan limit, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -27,6 +31,10 @@ internal static class OrchestratorProcess
         start.Environment["MALLOC_ARENA_MAX"] = "2";
         // Every actor message goes through its serializer even within one process (docs/cluster.md).
         start.Environment["ORCHESTRATOR_VERIFY_SERIALIZATION"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start orchestrator");
         var output = new StringBuilder();
         var error = new StringBuilder();

@@ -12,7 +12,7 @@ namespace Orchestrator.Coordinator.Cli;
 /// </summary>
 public static class RoleCommand
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "port", "data-plane-port", "management-port", "checkpoints-url", "metrics-port" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config", "resume", "steps", "hostname", "port", "data-plane-port", "management-port", "checkpoints-url", "metrics-port" };
 
     /// <summary>
     /// The run coordinator (singleton) and the evaluator. Without --resume it continues from the newest good
@@ -21,7 +21,7 @@ public static class RoleCommand
     public static async Task<int> CoordinatorAsync(CommandLine command, CancellationToken cancellationToken)
     {
         var (spec, _, source) = TrainCommand.LoadSpec(command);
-        spec = WithPorts(spec, command);
+        spec = WithNodeAddress(spec, command);
         if (spec.Data.Synthetic is { } synthetic)
         {
             await ShardsCommand.MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
@@ -40,7 +40,7 @@ public static class RoleCommand
     public static async Task<int> TrainerAsync(CommandLine command, CancellationToken cancellationToken)
     {
         var (spec, specText, source) = TrainCommand.LoadSpec(command);
-        spec = WithPorts(spec, command);
+        spec = WithNodeAddress(spec, command);
         var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
         await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "trainer", command.PortNumber("metrics-port"), cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
@@ -68,7 +68,7 @@ public static class RoleCommand
     public static async Task<int> EvaluatorAsync(CommandLine command, CancellationToken cancellationToken)
     {
         var (spec, _, _) = TrainCommand.LoadSpec(command);
-        spec = WithPorts(spec, command);
+        spec = WithNodeAddress(spec, command);
         Uri? url = null;
         if (command.Value("checkpoints-url") is { } given
             && (!Uri.TryCreate(given, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
@@ -111,7 +111,8 @@ public static class RoleCommand
         return 0;
     }
 
-    private static Core.RunSpec.RunSpec WithPorts(Core.RunSpec.RunSpec spec, CommandLine command)
+    // Processes that share one spec differ in their own address: in a pod, --hostname is the pod's IP (docs/deployment.md).
+    private static Core.RunSpec.RunSpec WithNodeAddress(Core.RunSpec.RunSpec spec, CommandLine command)
     {
         var discovery = spec.Cluster.Discovery;
         if (command.PortNumber("management-port") is { } management)
@@ -121,14 +122,22 @@ public static class RoleCommand
                 ? throw new CommandLineException("option --management-port needs cluster.discovery in the spec (the port of this node's management endpoint)")
                 : discovery with { ManagementPort = management };
         }
-        return spec with
+        string? hostname = command.Value("hostname");
+        if (hostname is not null && (hostname.Length == 0 || Uri.CheckHostName(hostname) == UriHostNameType.Unknown))
         {
-            Cluster = spec.Cluster with
-            {
-                Port = command.PortNumber("port") ?? spec.Cluster.Port,
-                DataPlanePort = command.PortNumber("data-plane-port") ?? spec.Cluster.DataPlanePort,
-                Discovery = discovery,
-            },
+            throw new CommandLineException($"option --hostname: '{hostname}' is not a host name or IP address; expected one such as 10.1.2.3 (in a pod: $(POD_IP))");
+        }
+        var cluster = spec.Cluster with
+        {
+            Hostname = hostname ?? spec.Cluster.Hostname,
+            Port = command.PortNumber("port") ?? spec.Cluster.Port,
+            DataPlanePort = command.PortNumber("data-plane-port") ?? spec.Cluster.DataPlanePort,
+            Discovery = discovery,
         };
+        if (ClusterMembership.EnvironmentProblem(cluster) is { } problem)
+        {
+            throw new CommandLineException(problem);
+        }
+        return spec with { Cluster = cluster };
     }
 }

@@ -7,8 +7,8 @@ using Ceen.Httpd;
 namespace Orchestrator.Coordinator.Hosting;
 
 /// <summary>
-/// The Akka.Management HTTP endpoint of this node (cluster bootstrap's contact point), bound to
-/// <c>akka.management.http.hostname:port</c> and stopped with the actor system. Unauthenticated: it answers
+/// The Akka.Management HTTP endpoint of this node (cluster bootstrap's contact point, and the liveness and readiness
+/// probes of <see cref="HealthProbes"/>), bound to <c>akka.management.http.hostname:port</c> and stopped with the actor system. Unauthenticated: it answers
 /// anyone who can reach it, so it binds to the node's own host only (docs/cluster.md).
 /// </summary>
 /// <remarks>
@@ -26,7 +26,7 @@ internal static class ManagementEndpoint
         ArgumentNullException.ThrowIfNull(system);
         var management = AkkaManagement.Get(system);
         var http = management.Settings.Http;
-        var routes = management.Routes();
+        var routes = management.Routes().Concat(new HealthProbes().Routes).ToArray();
         string host = http.EffectiveBindHostname;
         int port = http.EffectiveBindPort;
         // A host name binds to its first IPv4 address, never to every interface.

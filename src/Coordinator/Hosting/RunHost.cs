@@ -92,10 +92,10 @@ public static class RunHost
         }
         builder.Services.AddAkka(SystemName, akka =>
         {
-            akka.AddHocon(Hocon(spec.Cluster), HoconAddMode.Prepend)
+            akka.AddHocon(Hocon(spec.Cluster, spec.Run.Name), HoconAddMode.Prepend)
                 .WithRemoting(spec.Cluster.Hostname, spec.Cluster.Port)
                 .WithClustering(new ClusterOptions { Roles = [.. roles], SeedNodes = [.. spec.Cluster.SeedNodes] })
-                .AddStartup(new StartupTask((system, _) => ClusterMembership.JoinAsync(system, spec.Cluster)))
+                .AddStartup(new StartupTask((system, _) => ClusterMembership.JoinAsync(system, spec.Cluster, spec.Run.Name)))
                 .WithActors((system, registry) => StartActors(system, registry, spec, coordinator, trainer, evaluator));
         });
         return builder.Build();
@@ -104,7 +104,7 @@ public static class RunHost
     // Failure detection and downing are tuned so that a killed node is out of the group within seconds
     // (docs/cluster.md, "Failure semantics"); heavy actors get a thread each, since libtorch keeps
     // thread-local state and a long step must not starve the dispatcher that carries heartbeats.
-    private static string Hocon(ClusterSection cluster) => ClusterMembership.Hocon(cluster) + string.Create(CultureInfo.InvariantCulture, $$"""
+    private static string Hocon(ClusterSection cluster, string runName) => ClusterMembership.Hocon(cluster, runName) + string.Create(CultureInfo.InvariantCulture, $$"""
 
         orchestrator.pinned-dispatcher { type = PinnedDispatcher }
         akka.loglevel = WARNING

@@ -239,10 +239,22 @@ public sealed record ClusterSection
 /// </summary>
 public sealed record DiscoverySection
 {
-    /// <summary>Where contact points come from: config (the endpoints listed here).</summary>
+    /// <summary>
+    /// Where contact points come from: config (the endpoints listed here) or kubernetes (the run's pods, listed
+    /// through the Kubernetes API with the pod's service account; docs/deployment.md).
+    /// </summary>
     public string Method { get; init; } = "config";
     /// <summary>Management endpoints (host:port) of the nodes, for method config.</summary>
     public List<string> Endpoints { get; init; } = [];
+    /// <summary>
+    /// kubernetes: label selector of the run's pods; empty selects orchestrator/run=&lt;run.name&gt;, the label the Helm
+    /// chart puts on every pod of the run.
+    /// </summary>
+    public string PodLabelSelector { get; init; } = "";
+    /// <summary>kubernetes: namespace whose pods are listed; empty: the pod's own, read from its service account.</summary>
+    public string PodNamespace { get; init; } = "";
+    /// <summary>kubernetes: name of the container port that carries the management endpoint; empty: management_port on every pod.</summary>
+    public string ManagementPortName { get; init; } = "";
     /// <summary>Port of this node's management endpoint, bound to cluster.hostname.</summary>
     public int ManagementPort { get; init; } = 8558;
     /// <summary>Contact points that must be discovered and answer before a new cluster is formed.</summary>

@@ -25,7 +25,7 @@ public static class RunSpecValidator
         CheckModel(spec.Model, spec.Data.ImageSize, e);
         CheckDiffusion(spec.Diffusion, e);
         CheckTrain(spec.Train, spec.Cluster, e);
-        CheckCluster(spec.Cluster, e);
+        CheckCluster(spec.Cluster, spec.Run.Name, e);
         CheckCheckpoint(spec.Checkpoint, e);
         CheckEval(spec.Eval, spec.Diffusion, e);
         CheckTelemetry(spec.Telemetry, e);
@@ -242,7 +242,7 @@ public static class RunSpecValidator
         OneOf(e, "train.device", train.Device, "auto", "cpu", "cuda");
     }
 
-    private static void CheckCluster(ClusterSection cluster, RunSpecErrors e)
+    private static void CheckCluster(ClusterSection cluster, string runName, RunSpecErrors e)
     {
         AtLeast(e, "cluster.workers_per_node", cluster.WorkersPerNode, 1);
         if (AtLeast(e, "cluster.min_workers", cluster.MinWorkers, 1) && cluster.MaxWorkers < cluster.MinWorkers)
@@ -270,20 +270,34 @@ public static class RunSpecValidator
         }
         if (cluster.Discovery is { } discovery)
         {
-            CheckDiscovery(discovery, cluster.SeedNodes.Count, e);
+            CheckDiscovery(discovery, cluster.SeedNodes.Count, runName, e);
         }
     }
 
-    private static void CheckDiscovery(DiscoverySection discovery, int seedNodes, RunSpecErrors e)
+    private static void CheckDiscovery(DiscoverySection discovery, int seedNodes, string runName, RunSpecErrors e)
     {
         if (seedNodes > 0)
         {
             e.Add("cluster.discovery", "set together with cluster.seed_nodes", $"{Show(seedNodes)} seed nodes",
                 "either seed_nodes or discovery, not both");
         }
-        // kubernetes (Kubernetes API discovery) comes with the deployment issue.
-        OneOf(e, "cluster.discovery.method", discovery.Method, "config");
-        if (discovery.Method == "config" && discovery.Endpoints.Count == 0)
+        OneOf(e, "cluster.discovery.method", discovery.Method, "config", "kubernetes");
+        if (discovery.Method == "config")
+        {
+            CheckConfigDiscovery(discovery, e);
+        }
+        else if (discovery.Method == "kubernetes")
+        {
+            CheckKubernetesDiscovery(discovery, runName, e);
+        }
+        // A node finds itself among the contact points by its own endpoint, so the port must be known in advance.
+        Between(e, "cluster.discovery.management_port", discovery.ManagementPort, 1, 65535);
+        AtLeast(e, "cluster.discovery.required_contact_points", discovery.RequiredContactPoints, 1);
+    }
+
+    private static void CheckConfigDiscovery(DiscoverySection discovery, RunSpecErrors e)
+    {
+        if (discovery.Endpoints.Count == 0)
         {
             e.Add("cluster.discovery.endpoints", "empty", "[]", "the management endpoints (host:port) of the nodes, for method config");
         }
@@ -297,15 +311,53 @@ public static class RunSpecValidator
                 e.Add($"cluster.discovery.endpoints[{Show(i)}]", "not a host:port", Show(endpoint), "an endpoint such as 10.0.0.5:8558");
             }
         }
-        // A node finds itself among the contact points by its own endpoint, so the port must be known in advance.
-        Between(e, "cluster.discovery.management_port", discovery.ManagementPort, 1, 65535);
-        if (AtLeast(e, "cluster.discovery.required_contact_points", discovery.RequiredContactPoints, 1)
-            && discovery.Endpoints.Count > 0 && discovery.RequiredContactPoints > discovery.Endpoints.Count)
+        if (discovery.Endpoints.Count > 0 && discovery.RequiredContactPoints > discovery.Endpoints.Count)
         {
             e.Add("cluster.discovery.required_contact_points", "more than the endpoints listed", Show(discovery.RequiredContactPoints),
                 $"at most {Show(discovery.Endpoints.Count)}, the number of cluster.discovery.endpoints");
         }
+        foreach (var (key, value) in KubernetesKeys(discovery).Where(k => k.Value.Length > 0))
+        {
+            e.Add($"cluster.discovery.{key}", "set while cluster.discovery.method is config", Show(value),
+                "no value: it is read only by method kubernetes");
+        }
     }
+
+    private static void CheckKubernetesDiscovery(DiscoverySection discovery, string runName, RunSpecErrors e)
+    {
+        if (discovery.Endpoints.Count > 0)
+        {
+            e.Add("cluster.discovery.endpoints", "set while cluster.discovery.method is kubernetes",
+                $"a list of {Show(discovery.Endpoints.Count)} endpoints", "no endpoints: the pods are found through the Kubernetes API");
+        }
+        if (discovery.PodLabelSelector.Length > 0 && !KubernetesNames.IsLabelSelector(discovery.PodLabelSelector))
+        {
+            e.Add("cluster.discovery.pod_label_selector", "not a Kubernetes label selector", Show(discovery.PodLabelSelector),
+                "requirements such as app.kubernetes.io/instance=run-1,orchestrator/run=run-1 (key=value, key!=value, key in (a, b), key, !key)");
+        }
+        else if (discovery.PodLabelSelector.Length == 0 && !KubernetesNames.IsLabelValue(runName))
+        {
+            e.Add("cluster.discovery.pod_label_selector", "empty while run.name is not a Kubernetes label value", Show(runName),
+                $"a run.name of at most 63 letters, digits, '-', '_' or '.' (the pods are selected by {KubernetesNames.RunLabel}=<run.name>), or a pod_label_selector");
+        }
+        if (discovery.PodNamespace.Length > 0 && !KubernetesNames.IsNamespace(discovery.PodNamespace))
+        {
+            e.Add("cluster.discovery.pod_namespace", "not a Kubernetes namespace", Show(discovery.PodNamespace),
+                "empty (the pod's own namespace) or at most 63 lower-case letters, digits and '-', such as ml-runs");
+        }
+        if (discovery.ManagementPortName.Length > 0 && !KubernetesNames.IsPortName(discovery.ManagementPortName))
+        {
+            e.Add("cluster.discovery.management_port_name", "not a Kubernetes port name", Show(discovery.ManagementPortName),
+                "empty (management_port on every pod) or at most 15 lower-case letters, digits and single '-', such as management");
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> KubernetesKeys(DiscoverySection discovery) =>
+    [
+        new("pod_label_selector", discovery.PodLabelSelector),
+        new("pod_namespace", discovery.PodNamespace),
+        new("management_port_name", discovery.ManagementPortName),
+    ];
 
     private static void CheckCheckpoint(CheckpointSection checkpoint, RunSpecErrors e)
     {
