@@ -31,7 +31,7 @@ public static class RoleCommand
         using var telemetry = TelemetryExport.Start(spec.Telemetry);
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, spec.Cluster.MinWorkers, spec.Cluster.MaxWorkers, cancellationToken);
         var summary = await TrainCommand.RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer: null), coordinator.Completion.Task, cancellationToken);
-        TrainCommand.PrintSummary(summary, data.Skips);
+        TrainCommand.PrintSummary(summary, data);
         return 0;
     }
 

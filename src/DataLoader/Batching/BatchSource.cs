@@ -4,6 +4,7 @@ using Orchestrator.DataLoader.Filtering;
 using Orchestrator.DataLoader.Sampling;
 using Orchestrator.DataLoader.Shards;
 using Orchestrator.DataLoader.Text;
+using Orchestrator.DataLoader.Video;
 using static TorchSharp.torch;
 
 namespace Orchestrator.DataLoader.Batching;
@@ -23,7 +24,10 @@ namespace Orchestrator.DataLoader.Batching;
 /// attempt 1, 2, ... until a row is usable: the batch stays full, and since the candidates depend
 /// only on (seed, step, position, attempt), on no worker or world size, every world size reads the
 /// same rows. After <see cref="MaxAttempts"/> attempts the read fails with <see cref="ReplacementExhaustedException"/>.
-/// Column names come from each shard's source (its ColumnMap in the catalog).
+/// Column names come from each shard's source (its ColumnMap in the catalog). In a video run (<see cref="ClipRows"/>
+/// given) every sample is a clip of F frames: video rows are cut by the clip sampler from the position's own sample
+/// seed (so a replacement row, too, gets a start that no worker chooses) and their skips are counted in the
+/// <see cref="ClipRows.Skips"/>; image rows are repeated to F frames and marked in <see cref="TrainingBatch.IsImage"/>.
 /// </remarks>
 public sealed class BatchSource
 {
@@ -37,6 +41,7 @@ public sealed class BatchSource
     private readonly int _decodeThreads;
     private readonly SkipCounter _skips;
     private readonly FilterCounter _filtered;
+    private readonly ClipRows? _clips;
     private readonly int _cachedRowGroups;
     private readonly Lock _cacheLock = new();
     private readonly LinkedList<((int Shard, int RowGroup) Id, RowGroupCells Cells)> _cache = new();
@@ -50,7 +55,8 @@ public sealed class BatchSource
         SkipCounter skips,
         int cachedRowGroups = 8,
         FilterCounter? filtered = null,
-        int maxAttempts = DefaultMaxAttempts)
+        int maxAttempts = DefaultMaxAttempts,
+        ClipRows? clips = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(plan);
@@ -75,12 +81,17 @@ public sealed class BatchSource
         _filtered = filtered ?? new FilterCounter();
         _cachedRowGroups = cachedRowGroups;
         MaxAttempts = maxAttempts;
+        _clips = clips;
+        RequireClipsForVideo(catalog, clips);
     }
 
     /// <summary>Rows tried per position (the planned row and its replacements) before a read fails.</summary>
     public int MaxAttempts { get; }
 
     public SamplePlan Plan => _plan;
+
+    /// <summary>Frames of every sample: the clip length in a video run, 1 otherwise.</summary>
+    public int Frames => _clips?.Frames ?? 1;
 
     /// <summary>
     /// The samples of positions [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>)
@@ -153,6 +164,8 @@ public sealed class BatchSource
 
         var decoded = new Sample?[pending.Length];
         var reasons = new RowSkipReason[pending.Length];
+        var videoProblems = new VideoRowException?[pending.Length];
+        long epoch = _plan.Epoch(step);
         await Task.Run(
             () => Parallel.For(0, pending.Length, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, k =>
             {
@@ -164,7 +177,8 @@ public sealed class BatchSource
 
                 if (cells.TryGetValue((at.Shard.Index, at.RowGroup), out RowGroupCells? group))
                 {
-                    decoded[k] = Load(group, at.RowInGroup, _imageSize, out reasons[k]);
+                    decoded[k] = Load(at.Shard, group, at.RowInGroup, _imageSize, _clips, epoch, _plan.SampleIndex(step, start + pending[k]),
+                        out reasons[k], out videoProblems[k]);
                 }
                 else
                 {
@@ -189,6 +203,11 @@ public sealed class BatchSource
                 _filtered.Record(filter, at.Shard.Path, at.RowInShard);
                 lastProblem[pending[k]] = $"row {at.RowInShard} of {at.Shard.Path} filtered out by {filter}";
             }
+            else if (videoProblems[k] is { } problem)
+            {
+                _clips!.Skips.Record(problem.Reason, at.Shard.Path, at.RowInShard, problem.Detail);
+                lastProblem[pending[k]] = $"row {at.RowInShard} of {at.Shard.Path}: {problem.Reason}";
+            }
             else
             {
                 failures.TryGetValue((at.Shard.Index, at.RowGroup), out ShardException? failure);
@@ -206,11 +225,13 @@ public sealed class BatchSource
     /// The first <paramref name="count"/> usable rows of <paramref name="catalog"/> in shard order
     /// (fewer when the shards hold fewer): the held-out real images an evaluator compares generated
     /// ones with. Rows that fail their source's filters are passed over; rows that cannot be decoded
-    /// are skipped and, when <paramref name="skips"/> is given, counted.
+    /// are skipped and, when <paramref name="skips"/> is given, counted. With <paramref name="clips"/>
+    /// (a video run) each is a clip (3, F, S, S), the i-th cut with the seed of sample (epoch 0, index i).
     /// </summary>
     public static async Task<IReadOnlyList<HeldOutImage>> ReadFirstAsync(
-        ShardCatalog catalog, int count, int imageSize, SkipCounter? skips = null, CancellationToken ct = default)
+        ShardCatalog catalog, int count, int imageSize, SkipCounter? skips = null, CancellationToken ct = default, ClipRows? clips = null)
     {
+        RequireClipsForVideo(catalog, clips);
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
@@ -242,9 +263,13 @@ public sealed class BatchSource
                         continue;
                     }
 
-                    if (Load(group, r, imageSize, out RowSkipReason reason) is { } sample)
+                    if (Load(shard, group, r, imageSize, clips, 0, images.Count, out RowSkipReason reason, out VideoRowException? problem) is { } sample)
                     {
                         images.Add(new HeldOutImage(group.Keys[r], sample.Caption, sample.Chw));
+                    }
+                    else if (problem is not null)
+                    {
+                        clips!.Skips.Record(problem.Reason, shard.Path, shard.RowGroupStart(g) + r, problem.Detail);
                     }
                     else
                     {
@@ -257,24 +282,48 @@ public sealed class BatchSource
         return images;
     }
 
-    private static Sample? Load(RowGroupCells group, int row, int imageSize, out RowSkipReason reason)
+    // A video row gives its clip, or the reason in videoProblem; an image row its pixels (repeated to F frames in a
+    // video run), or the reason in reason.
+    private static Sample? Load(
+        ShardInfo shard, RowGroupCells group, int row, int imageSize, ClipRows? clips, long epoch, long sampleIndex,
+        out RowSkipReason reason, out VideoRowException? videoProblem)
     {
+        reason = default;
+        videoProblem = null;
         string? caption = group.Captions[row];
+        if (shard.Video is not null)
+        {
+            return clips!.TryClip(shard, group, row, epoch, sampleIndex, out videoProblem) is { } clip
+                ? new Sample(group.Keys[row], caption!, clip, IsImage: false)
+                : null;
+        }
+
         return RowDecoder.TryDecode(group.Images[row], caption, imageSize, out float[]? chw, out reason)
-            ? new Sample(group.Keys[row], caption!, chw)
+            ? new Sample(group.Keys[row], caption!, clips is null ? chw : clips.Repeat(chw), IsImage: true)
             : null;
+    }
+
+    private static void RequireClipsForVideo(ShardCatalog catalog, ClipRows? clips)
+    {
+        if (clips is null && catalog.Shards.FirstOrDefault(s => s.Video is not null) is { } video)
+        {
+            throw new ArgumentException(
+                $"{video.Path} is a video shard ({video.Video}); video rows need the clip sampler (data.clip in the run spec).", nameof(clips));
+        }
     }
 
     private TrainingBatch Collate(long step, int start, Sample?[] samples)
     {
         int n = samples.Length;
-        int pixels = 3 * _imageSize * _imageSize;
+        int frames = Frames;
+        int pixels = 3 * frames * _imageSize * _imageSize;
         int length = _tokenizer.MaxTokens;
         var images = new float[n * pixels];
         var tokens = new long[n * length];
         var indices = new long[n];
         var keys = new string[n];
         var captions = new string[n];
+        var isImage = new bool[n];
         for (int k = 0; k < n; k++)
         {
             Sample sample = samples[k]!;
@@ -283,12 +332,13 @@ public sealed class BatchSource
             indices[k] = _plan.SampleIndex(step, start + k);
             keys[k] = sample.Key;
             captions[k] = sample.Caption;
+            isImage[k] = sample.IsImage;
         }
 
         // Detached so that a dispose scope the caller may have open does not free the batch's tensors.
-        Tensor imageTensor = tensor(images, [n, 3, 1, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
+        Tensor imageTensor = tensor(images, [n, 3, frames, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
         Tensor tokenTensor = tensor(tokens, [n, length], ScalarType.Int64).DetachFromDisposeScope();
-        return new TrainingBatch(step, _plan.Epoch(step), imageTensor, tokenTensor, indices, keys, captions);
+        return new TrainingBatch(step, _plan.Epoch(step), imageTensor, tokenTensor, indices, keys, captions) { IsImage = isImage };
     }
 
     private async Task<RowGroupCells> CellsAsync(ShardInfo shard, int rowGroup, CancellationToken ct)
@@ -320,5 +370,5 @@ public sealed class BatchSource
         return cells;
     }
 
-    private sealed record Sample(string Key, string Caption, float[] Chw);
+    private sealed record Sample(string Key, string Caption, float[] Chw, bool IsImage = true);
 }

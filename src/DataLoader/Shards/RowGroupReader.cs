@@ -1,5 +1,6 @@
 using System.Globalization;
 using Parquet;
+using Orchestrator.DataLoader.Video;
 using Parquet.Schema;
 
 namespace Orchestrator.DataLoader.Shards;
@@ -28,7 +29,17 @@ internal static class RowGroupReader
             var captions = new string?[rows];
             await group.ReadAsync(Field(reader.Schema, shard.Columns.Caption), captions.AsMemory()!, null, ct);
             var images = new byte[]?[rows];
-            await group.ReadAsync(Field(reader.Schema, shard.Columns.Image), images.AsMemory()!, null, ct);
+            IReadOnlyList<byte[]?>?[]? frames = null;
+            if (shard.Video == VideoLayout.FrameList)
+            {
+                frames = await VideoShardReader.ReadFramesAsync(reader.Schema, group, shard.Columns.Frames, rows, ct);
+            }
+            else
+            {
+                string media = shard.Video is null ? shard.Columns.Image : shard.Columns.Video;
+                await group.ReadAsync(Field(reader.Schema, media), images.AsMemory()!, null, ct);
+            }
+
             var keys = new string?[rows];
             if (shard.HasKeyColumn)
             {
@@ -54,7 +65,7 @@ internal static class RowGroupReader
                 texts[statusColumn] = statuses;
             }
 
-            return new RowGroupCells(filledKeys, captions, images) { Numbers = numbers, Texts = texts };
+            return new RowGroupCells(filledKeys, captions, images) { Numbers = numbers, Texts = texts, Frames = frames };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -71,7 +71,7 @@ public static class VideoShardReader
 
     // A list<binary> column comes back flat with Dremel levels: repetition 0 starts a row;
     // definition below the maximum is a null or empty list (or a null element).
-    private static async Task<IReadOnlyList<byte[]?>?[]> ReadFramesAsync(
+    internal static async Task<IReadOnlyList<byte[]?>?[]> ReadFramesAsync(
         ParquetSchema schema, ParquetRowGroupReader group, string name, int rows, CancellationToken ct)
     {
         ListField list = schema.Fields.OfType<ListField>().FirstOrDefault(f => f.Name == name)
