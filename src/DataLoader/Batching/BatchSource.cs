@@ -180,6 +180,10 @@ public sealed class BatchSource
                     decoded[k] = Load(at.Shard, group, at.RowInGroup, _imageSize, _clips, epoch, _plan.SampleIndex(step, start + pending[k]),
                         out reasons[k], out videoProblems[k]);
                 }
+                else if (at.Shard.Video is not null)
+                {
+                    videoProblems[k] = new VideoRowException(VideoSkipReason.UnreadableRowGroup, failures[(at.Shard.Index, at.RowGroup)].Message);
+                }
                 else
                 {
                     reasons[k] = RowSkipReason.UnreadableRowGroup;
@@ -231,10 +235,10 @@ public sealed class BatchSource
     public static async Task<IReadOnlyList<HeldOutImage>> ReadFirstAsync(
         ShardCatalog catalog, int count, int imageSize, SkipCounter? skips = null, CancellationToken ct = default, ClipRows? clips = null)
     {
-        RequireClipsForVideo(catalog, clips);
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
+        RequireClipsForVideo(catalog, clips);
         var images = new List<HeldOutImage>(count);
         foreach (ShardInfo shard in catalog.Shards)
         {

@@ -119,6 +119,24 @@ public sealed class VideoBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task Rows_of_an_unreadable_video_row_group_are_counted_and_replaced_from_the_readable_shards()
+    {
+        string videos = await VideoShardAsync("videos", Enumerable.Range(0, 4).Select(i => VideoRow(i)).ToArray(), rowGroupSize: 2);
+        string lost = Path.Combine(videos, "00001.parquet");
+        await VideoShardWriter.WriteAsync(lost, VideoLayout.Video2Dataset, [.. Enumerable.Range(4, 4).Select(i => VideoRow(i))], rowGroupSize: 2);
+        var catalog = await ShardCatalog.OpenAsync([new DatasetSource { Shards = videos, Layout = "video2dataset" }]);
+        File.Delete(lost);
+        var log = new List<string>();
+        var skips = new VideoSkipCounter(line => { lock (log) { log.Add(line); } });
+
+        using TrainingBatch batch = await Source(catalog, SamplePlan.For(catalog, 8, seed: 2), skips).ReadAsync(0, 0, 8);
+
+        Assert.All(batch.Keys, key => Assert.True(int.Parse(key, System.Globalization.CultureInfo.InvariantCulture) < 4, key));
+        Assert.True(skips.Count(VideoSkipReason.UnreadableRowGroup) >= 4, skips.Describe());
+        Assert.Contains(log, line => line.Contains(lost, StringComparison.Ordinal) && line.Contains("UnreadableRowGroup", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Frame_list_rows_give_their_listed_frames_in_order()
     {
         var colours = new[] { SkiaSharp.SKColors.Red, SkiaSharp.SKColors.Lime, SkiaSharp.SKColors.Blue, SkiaSharp.SKColors.Yellow };
