@@ -20,9 +20,10 @@ const string Usage = """
           an evaluator node: evaluates the run's checkpoints (pulled over HTTP when checkpoint.serve is set); see docs/evaluation.md
       orchestrator sample --checkpoint DIR [--prompt TEXT]... [--out grid.png] [--weights ema|model]
                           [--sampler ddim|ddpm] [--steps N] [--guidance G] [--eta E] [--seed S]
-          a captioned sample grid from a checkpoint (without --prompt: the run's eval.prompts)
-      orchestrator shards make [--config run.yaml]
-          writes the spec's synthetic caption-image shards (data.synthetic)
+          a captioned sample grid from a checkpoint (without --prompt: the run's eval.prompts); a video checkpoint
+          gives a frame strip and one GIF per prompt
+      orchestrator shards make [--config run.yaml] [--video]
+          writes the spec's synthetic caption-image shards (data.synthetic); --video: caption-video clips (mp4) instead
       orchestrator shards inspect PATH...
           each shard's schema, rows, row groups, size, img2dataset columns and first captions (PATH: file, folder or glob)
       orchestrator shards verify PATH... [--image-column jpg] [--caption-column caption] [--image-size 64]
@@ -54,7 +55,7 @@ try
         ["trainer", ..] => await RoleCommand.TrainerAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["evaluator", ..] => await RoleCommand.EvaluatorAsync(CommandLine.Parse(args, 1, RoleCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["sample", ..] => SampleCommand.Run(CommandLine.Parse(args, 1, SampleCommand.ValueOptions, new HashSet<string>())),
-        ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, new HashSet<string>()), cancel.Token),
+        ["shards", "make", ..] => await ShardsCommand.MakeAsync(CommandLine.Parse(args, 2, ShardsCommand.ValueOptions, ShardsCommand.MakeFlags), cancel.Token),
         ["shards", "inspect", ..] => await ShardsCommand.InspectAsync(args, cancel.Token),
         ["shards", "verify", ..] => await ShardsCommand.VerifyAsync(args, cancel.Token),
         ["shards", "import", ..] => await ShardsCommand.ImportAsync(args, cancel.Token),

@@ -63,20 +63,7 @@ public sealed class ReplicaTrainerTests
     public async Task Resume_with_another_world_size_gives_the_weights_of_an_unbroken_run()
     {
         using var tiny = await TinyTraining.CreateAsync();
-        var straight = tiny.Workers(2);
-        await TinyTraining.RunAsync(straight, 0, 4);
-
-        var first = tiny.Workers(2);
-        await TinyTraining.RunAsync(first, 0, 2);
-        var store = new CheckpointStore(Path.Combine(tiny.Directory, "checkpoints"), keepLast: 2);
-        store.Save(new CheckpointContent { Step = 2, WorldSize = 2, Files = first[0].Replica.Capture().ToDictionary(p => p.Key, p => p.Value) });
-
-        var resumed = tiny.Workers(1);
-        resumed[0].Replica.Restore(store.LoadLatest());
-        await TinyTraining.RunAsync(resumed, 2, 4);
-
-        TinyTraining.AssertBitwiseEqual(TinyTraining.Snapshot(straight[0]), TinyTraining.Snapshot(resumed[0]));
-        TinyTraining.Dispose(straight.Concat(first).Concat(resumed));
+        await tiny.AssertResumeMatchesUnbrokenRunAsync(firstWorld: 2, resumedWorld: 1, split: 2, total: 4);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
+using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.DataLoader.Batching;
 using Orchestrator.DataLoader.Decoding;
 using Orchestrator.DataLoader.Sampling;
 using Orchestrator.DataLoader.Shards;
 using Orchestrator.DataLoader.Text;
+using Orchestrator.DataLoader.Video;
 using Orchestrator.Models.Diffusion;
 using Orchestrator.Trainer.Reduction;
 using Orchestrator.Trainer.Replica;
@@ -76,10 +78,85 @@ internal sealed class TinyTraining : IDisposable
                 Optimizer = new OptimizerSection { Lr = 0.003, WarmupSteps = 2 },
             },
         };
+        return await OpenAsync(folder, spec);
+    }
+
+    /// <summary>
+    /// A tiny video run: synthetic caption-video shards (mp4, 4 frames of 16 px), a video UNet, clips of 4 frames;
+    /// with <paramref name="images"/> the image shards too (weight 1 against the videos' 1: joint image-video training),
+    /// or, with <paramref name="videos"/> false, only images repeated to clips.
+    /// </summary>
+    public static async Task<TinyTraining> CreateVideoAsync(bool videos = true, bool images = false)
+    {
+        var folder = new TemporaryFolder();
+        string directory = folder.Path;
+        SyntheticDataSection Data(string name) => new()
+        {
+            TrainDir = Path.Combine(directory, name + "-train"),
+            ValidationDir = Path.Combine(directory, name + "-validation"),
+            TrainRows = 16,
+            ValidationRows = 2,
+            RowsPerShard = 8,
+            RowGroupSize = 4,
+            ImageSize = 16,
+        };
+        var videoData = Data("video") with { Video = new SyntheticVideoSection { Frames = 6, Fps = 8 } };
+        var imageData = Data("image");
+        var train = new List<DatasetSource>();
+        if (videos)
+        {
+            await SyntheticVideoShardMaker.MakeAsync(videoData);
+            train.Add(new DatasetSource { Shards = videoData.TrainDir, Layout = "video2dataset" });
+        }
+
+        if (images)
+        {
+            await SyntheticShardMaker.MakeAsync(imageData);
+            train.Add(new DatasetSource { Shards = imageData.TrainDir });
+        }
+
+        var spec = new RunSpec
+        {
+            Run = new RunSection { Name = "tiny-video", Seed = 13, OutputDir = directory },
+            Data = new DataSection
+            {
+                Train = train,
+                ImageSize = 16,
+                MaxCaptionTokens = 8,
+                VocabularySize = 64,
+                DecodeThreads = 1,
+                Clip = new ClipSection { Frames = 4, Stride = 1 },
+            },
+            Model = new ModelSection
+            {
+                Kind = "video-unet",
+                BaseChannels = 8,
+                ChannelMultipliers = [1, 2],
+                AttentionResolutions = [8],
+                AttentionHeads = 2,
+                TextEncoder = new TextEncoderSection { Width = 16, Layers = 1, Heads = 2 },
+                MaxFrameDistance = 4,
+            },
+            Diffusion = new DiffusionSection { CfgDropout = 0.2 },
+            Train = new TrainSection
+            {
+                GlobalBatch = 4,
+                MicroBatch = 1,
+                Steps = 4,
+                Optimizer = new OptimizerSection { Lr = 0.003, WarmupSteps = 1 },
+            },
+        };
+        return await OpenAsync(folder, spec);
+    }
+
+    // The setup RunData builds from a spec: catalog, plan over its sources, batch source (clips in a video run), objective.
+    private static async Task<TinyTraining> OpenAsync(TemporaryFolder folder, RunSpec spec)
+    {
         var catalog = await ShardCatalog.OpenAsync(spec.Data.Train);
-        var plan = new SamplePlan(catalog.TotalRows, spec.Train.GlobalBatch, spec.Run.Seed, catalog.LargestRowGroupRows);
+        var plan = SamplePlan.For(catalog, spec.Train.GlobalBatch, spec.Run.Seed);
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
-        var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, new SkipCounter());
+        var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, new SkipCounter(),
+            clips: ClipRows.For(spec, new VideoSkipCounter()));
         var objective = new DiffusionObjective(NoiseSchedule.Create(spec.Diffusion), spec.Diffusion.CfgDropout, tokenizer.EmptyCaption, spec.Run.Seed);
         return new TinyTraining(folder, spec, new TrainingSetup(spec, plan, batches, objective));
     }
@@ -100,6 +177,33 @@ internal sealed class TinyTraining : IDisposable
         {
             await Task.WhenAll(workers.Select(w => w.TrainStepAsync(step, CancellationToken.None)));
         }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="total"/> steps straight (world size <paramref name="firstWorld"/>) and
+    /// <paramref name="split"/> steps, a checkpoint, then the rest on <paramref name="resumedWorld"/> workers restored
+    /// from it end with bitwise the same weights, EMA and optimizer state.
+    /// </summary>
+    public async Task AssertResumeMatchesUnbrokenRunAsync(int firstWorld, int resumedWorld, long split, long total)
+    {
+        var straight = Workers(firstWorld);
+        await RunAsync(straight, 0, total);
+
+        var first = Workers(firstWorld);
+        await RunAsync(first, 0, split);
+        var store = new CheckpointStore(Path.Combine(Directory, "checkpoints"), keepLast: 2);
+        store.Save(new CheckpointContent { Step = split, WorldSize = firstWorld, Files = first[0].Replica.Capture().ToDictionary(p => p.Key, p => p.Value) });
+
+        var resumed = Workers(resumedWorld);
+        foreach (var worker in resumed)
+        {
+            worker.Replica.Restore(store.LoadLatest());
+        }
+
+        await RunAsync(resumed, split, total);
+
+        AssertBitwiseEqual(Snapshot(straight[0]), Snapshot(resumed[0]));
+        Dispose(straight.Concat(first).Concat(resumed));
     }
 
     /// <summary>Every tensor of a replica (weights, EMA, optimizer state) as bytes, by file and name.</summary>

@@ -31,7 +31,7 @@ public static class RoleCommand
         await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "coordinator", command.PortNumber("metrics-port"), cancellationToken);
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, spec.Cluster.MinWorkers, spec.Cluster.MaxWorkers, cancellationToken);
         var summary = await TrainCommand.RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer: null), coordinator.Completion.Task, cancellationToken);
-        TrainCommand.PrintSummary(summary, data.Skips);
+        TrainCommand.PrintSummary(summary, data);
         await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
     }

@@ -11,6 +11,7 @@ namespace Orchestrator.Coordinator.Cli;
 /// `orchestrator sample --checkpoint DIR [--prompt TEXT]... [--out grid.png] [--weights ema|model]
 /// [--sampler ddim|ddpm] [--steps N] [--guidance G] [--eta E] [--seed S]`: a captioned sample grid from a
 /// checkpoint, with the run spec stored in its manifest. Without --prompt it samples the spec's eval.prompts.
+/// A video checkpoint gives a frame strip at --out and one GIF per prompt in the folder of that name (<see cref="SampleFiles"/>).
 /// </summary>
 public static class SampleCommand
 {
@@ -72,14 +73,13 @@ public static class SampleCommand
         var images = sampler.Sample(
             model, prompts, prompts.Select((_, i) => seed + i).ToArray(),
             done => bar.Report(done, total, "steps"));
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
-        if (folder is not null)
-        {
-            Directory.CreateDirectory(folder);
-        }
-        SampleGrid.WritePng(output, images, prompts);
+        var clips = SampleFiles.Write(output, images, prompts);
         System.Console.WriteLine(
             $"samples: {output} ({prompts.Count} prompts, {settings.Kind} {sampler.StepsPerChunk} steps, guidance {settings.Guidance}, {weights} weights of step {checkpoint.Manifest.Step})");
+        if (clips.Count > 0)
+        {
+            System.Console.WriteLine($"clips:   {string.Join(", ", clips)}");
+        }
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 using Orchestrator.Coordinator.Console;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.DataLoader.Shards;
+using Orchestrator.DataLoader.Video;
 
 namespace Orchestrator.Coordinator.Cli;
 
@@ -8,6 +9,9 @@ namespace Orchestrator.Coordinator.Cli;
 public static class ShardsCommand
 {
     public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "config" };
+
+    /// <summary>`shards make --video`: caption-video clips (data.synthetic.video, or its defaults) instead of images.</summary>
+    public static readonly IReadOnlySet<string> MakeFlags = new HashSet<string> { "video" };
 
     private const int ListLimit = 50;
 
@@ -107,21 +111,25 @@ public static class ShardsCommand
         var (spec, _, source) = SpecSource.Load(command.Value("config"));
         var synthetic = spec.Data.Synthetic
             ?? throw new RunSpecException([$"{source}: data.synthetic: is not set; expected the synthetic dataset to make"]);
+        if (command.Has("video"))
+        {
+            synthetic = synthetic with { Video = synthetic.Video ?? new SyntheticVideoSection() };
+        }
         await MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
         return 0;
     }
 
-    /// <summary>Writes the synthetic shards unless they are already complete, with a progress bar.</summary>
+    /// <summary>Writes the synthetic shards (images, or clips when data.synthetic.video is set) unless they are already complete, with a progress bar.</summary>
     public static async Task MakeSyntheticAsync(SyntheticDataSection synthetic, bool progress, CancellationToken cancellationToken)
     {
         var bar = ProgressBar.ForConsole("shards", progress);
-        var set = await SyntheticShardMaker.MakeAsync(
-            synthetic,
-            (done, total) => bar.Report(done, total, "rows"),
-            cancellationToken);
+        void Report(long done, long total) => bar.Report(done, total, "rows");
+        var set = synthetic.Video is null
+            ? await SyntheticShardMaker.MakeAsync(synthetic, Report, cancellationToken)
+            : await SyntheticVideoShardMaker.MakeAsync(synthetic, Report, cancellationToken);
         System.Console.WriteLine(
-            $"synthetic dataset: {set.TrainShards.Count} train and {set.ValidationShards.Count} validation shards " +
-            (set.Created ? "written" : "already there"));
+            $"synthetic {(synthetic.Video is null ? "caption-image" : "caption-video")} dataset: {set.TrainShards.Count} train and " +
+            $"{set.ValidationShards.Count} validation shards {(set.Created ? "written" : "already there")}");
     }
 
     // The shard paths are the words after the verb that are neither an option nor an option's value.

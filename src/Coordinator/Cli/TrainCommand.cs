@@ -4,7 +4,6 @@ using Orchestrator.Coordinator.Run;
 using Orchestrator.Coordinator.Telemetry;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
-using Orchestrator.DataLoader.Decoding;
 
 namespace Orchestrator.Coordinator.Cli;
 
@@ -28,7 +27,7 @@ public static class TrainCommand
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, workers, workers, cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
         var summary = await RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer.Part), coordinator.Completion.Task, cancellationToken);
-        PrintSummary(summary, data.Skips);
+        PrintSummary(summary, data);
         await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
     }
@@ -90,7 +89,7 @@ public static class TrainCommand
         }
     }
 
-    internal static void PrintSummary(RunSummary summary, SkipCounter skips)
+    internal static void PrintSummary(RunSummary summary, RunData data)
     {
         var c = CultureInfo.InvariantCulture;
         System.Console.WriteLine();
@@ -99,6 +98,10 @@ public static class TrainCommand
         System.Console.WriteLine(string.Create(c, $"last loss:  {summary.LastLoss:0.0000}"));
         System.Console.WriteLine($"checkpoint: {summary.LastCheckpoint ?? "(none)"}");
         System.Console.WriteLine($"samples:    {summary.LastGrid ?? "(no evaluation)"}");
+        if (summary.LastGrid is not null && data.Spec.Data.SampleFrames > 1)
+        {
+            System.Console.WriteLine($"clips:      {Path.Combine(Path.ChangeExtension(summary.LastGrid, null), "*.gif")}");
+        }
         if (summary.LastFrechetDistance is double distance)
         {
             System.Console.WriteLine(string.Create(c, $"frechet distance ({summary.Extractor}): {distance:0.0000}"));
@@ -108,6 +111,10 @@ public static class TrainCommand
         {
             System.Console.WriteLine($"loss plot:  {summary.LossPlotPath}");
         }
-        System.Console.WriteLine($"rows skipped: {skips.Describe()}");
+        System.Console.WriteLine($"rows skipped: {data.Skips.Describe()}");
+        if (data.Spec.Data.Clip is not null)
+        {
+            System.Console.WriteLine($"video rows skipped: {data.VideoSkips.Describe()}");
+        }
     }
 }

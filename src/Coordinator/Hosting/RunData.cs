@@ -4,6 +4,7 @@ using Orchestrator.DataLoader.Decoding;
 using Orchestrator.DataLoader.Sampling;
 using Orchestrator.DataLoader.Shards;
 using Orchestrator.DataLoader.Text;
+using Orchestrator.DataLoader.Video;
 using Orchestrator.Models.Diffusion;
 using Orchestrator.Trainer.Replica;
 
@@ -16,8 +17,9 @@ namespace Orchestrator.Coordinator.Hosting;
 /// </summary>
 public sealed class RunData
 {
-    private RunData(RunSpec spec, ShardCatalog catalog, SamplePlan plan, TrainingSetup setup, SkipCounter skips)
+    private RunData(RunSpec spec, ShardCatalog catalog, SamplePlan plan, TrainingSetup setup, SkipCounter skips, VideoSkipCounter videoSkips)
     {
+        VideoSkips = videoSkips;
         Spec = spec;
         Catalog = catalog;
         Plan = plan;
@@ -35,6 +37,9 @@ public sealed class RunData
 
     public SkipCounter Skips { get; }
 
+    /// <summary>Video rows skipped (video runs), by reason.</summary>
+    public VideoSkipCounter VideoSkips { get; }
+
     public static async Task<RunData> OpenAsync(RunSpec spec, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -49,8 +54,14 @@ public sealed class RunData
         var plan = SamplePlan.For(catalog, spec.Train.GlobalBatch, spec.Run.Seed);
         var tokenizer = new CaptionTokenizer(spec.Data.VocabularySize, spec.Data.MaxCaptionTokens);
         var skips = new SkipCounter(message => System.Console.WriteLine($"skip: {message}"));
-        var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, skips);
+        var videoSkips = new VideoSkipCounter(message => System.Console.WriteLine($"skip: {message}"));
+        var clips = ClipRows.For(spec, videoSkips);
+        if (clips?.Sampler.FallbackReason is { } fallback)
+        {
+            System.Console.WriteLine($"warning: {fallback}");
+        }
+        var batches = new BatchSource(catalog, plan, spec.Data.ImageSize, tokenizer, spec.Data.DecodeThreads, skips, clips: clips);
         var objective = new DiffusionObjective(NoiseSchedule.Create(spec.Diffusion), spec.Diffusion.CfgDropout, tokenizer.EmptyCaption, spec.Run.Seed);
-        return new RunData(spec, catalog, plan, new TrainingSetup(spec, plan, batches, objective), skips);
+        return new RunData(spec, catalog, plan, new TrainingSetup(spec, plan, batches, objective), skips, videoSkips);
     }
 }

@@ -44,6 +44,9 @@ public sealed record DataSection
     public SyntheticDataSection? Synthetic { get; init; }
     /// <summary>How a clip is cut from each video row; set for video runs, absent for image runs.</summary>
     public ClipSection? Clip { get; init; }
+
+    /// <summary>Frames of every training sample: data.clip.frames in a video run (images are repeated to it), 1 otherwise.</summary>
+    public int SampleFrames => Clip?.Frames ?? 1;
 }
 
 /// <summary>The clip sampler of video rows: how many frames, how far apart, and what to do with short videos.</summary>
@@ -64,12 +67,16 @@ public sealed record DatasetSource
 {
     /// <summary>A folder (every *.parquet in it) or a file glob such as data/shards/*.parquet.</summary>
     public string Shards { get; init; } = "";
+    /// <summary>img2dataset (caption + image rows), video2dataset (caption + mp4 rows) or frame-list (caption + list of encoded frames).</summary>
     public string Layout { get; init; } = "img2dataset";
     public ColumnMap Columns { get; init; } = new();
     /// <summary>Share of the training samples drawn from this dataset, relative to the other datasets' weights.</summary>
     public double Weight { get; init; } = 1.0;
     /// <summary>Rows kept only when their metadata pass every filter set here (checked before decoding).</summary>
     public DatasetFilters Filters { get; init; } = new();
+
+    /// <summary>True for the layouts whose rows are clips (video2dataset, frame-list): they need data.clip.</summary>
+    public bool IsVideo => Layout is "video2dataset" or "frame-list";
 }
 
 /// <summary>
@@ -81,6 +88,10 @@ public sealed record ColumnMap
     public string Key { get; init; } = "key";
     public string Caption { get; init; } = "caption";
     public string Image { get; init; } = "jpg";
+    /// <summary>video2dataset layout: the encoded video bytes.</summary>
+    public string Video { get; init; } = "mp4";
+    /// <summary>frame-list layout: the list of encoded frames.</summary>
+    public string Frames { get; init; } = "frames";
     public string Url { get; init; } = "url";
     public string Width { get; init; } = "width";
     public string Height { get; init; } = "height";
@@ -156,6 +167,11 @@ public sealed record ModelSection
     public int TemporalAttentionHeads { get; init; }
     /// <summary>video-unet: frame offsets up to this far apart get their own learned attention bias; farther ones share the last.</summary>
     public int MaxFrameDistance { get; init; } = 16;
+    /// <summary>
+    /// Initial weights: a checkpoint folder (its ema.safetensors) or a .safetensors file. A unet2d's weights start a
+    /// video-unet's spatial layers (temporal ones at zero); otherwise every tensor must match. Empty: fresh weights.
+    /// </summary>
+    public string InitFrom { get; init; } = "";
 }
 
 /// <summary>The small caption encoder trained with the denoiser.</summary>

@@ -84,6 +84,12 @@ public static class RunSpecValidator
             }
         }
 
+        if (data.Clip is null && data.Train.Concat(data.Validation).FirstOrDefault(d => d.IsVideo) is { } video)
+        {
+            e.Add("data.clip", "not set while a dataset is a video layout", $"{video.Shards} ({video.Layout}) without data.clip",
+                "data.clip: { frames, stride } to say how clips are cut (docs/video.md)");
+        }
+
         if (data.Clip is { } clip)
         {
             Between(e, "data.clip.frames", clip.Frames, 1, 1024);
@@ -99,10 +105,12 @@ public static class RunSpecValidator
             var at = $"{path}[{Show(i)}]";
             var source = sources[i];
             NotBlank(e, at + ".shards", source.Shards);
-            NotBlank(e, at + ".layout", source.Layout);
+            OneOf(e, at + ".layout", source.Layout, "img2dataset", "video2dataset", "frame-list");
             NotBlank(e, at + ".columns.key", source.Columns.Key);
             NotBlank(e, at + ".columns.caption", source.Columns.Caption);
             NotBlank(e, at + ".columns.image", source.Columns.Image);
+            NotBlank(e, at + ".columns.video", source.Columns.Video);
+            NotBlank(e, at + ".columns.frames", source.Columns.Frames);
             Positive(e, at + ".weight", source.Weight);
             var filters = source.Filters;
             if (filters.MinWidth is { } minWidth)

@@ -5,6 +5,7 @@ using Orchestrator.DataLoader.Filtering;
 using Orchestrator.DataLoader.Sampling;
 using Orchestrator.DataLoader.Shards;
 using Orchestrator.DataLoader.Text;
+using Orchestrator.DataLoader.Video;
 using static TorchSharp.torch;
 
 namespace Orchestrator.DataLoader.Batching;
@@ -24,7 +25,10 @@ namespace Orchestrator.DataLoader.Batching;
 /// attempt 1, 2, ... until a row is usable: the batch stays full, and since the candidates depend
 /// only on (seed, step, position, attempt), on no worker or world size, every world size reads the
 /// same rows. After <see cref="MaxAttempts"/> attempts the read fails with <see cref="ReplacementExhaustedException"/>.
-/// Column names come from each shard's source (its ColumnMap in the catalog).
+/// Column names come from each shard's source (its ColumnMap in the catalog). In a video run (<see cref="ClipRows"/>
+/// given) every sample is a clip of F frames: video rows are cut by the clip sampler from the position's own sample
+/// seed (so a replacement row, too, gets a start that no worker chooses) and their skips are counted in the
+/// <see cref="ClipRows.Skips"/>; image rows are repeated to F frames and marked in <see cref="TrainingBatch.IsImage"/>.
 /// </remarks>
 public sealed class BatchSource
 {
@@ -38,6 +42,7 @@ public sealed class BatchSource
     private readonly int _decodeThreads;
     private readonly SkipCounter _skips;
     private readonly FilterCounter _filtered;
+    private readonly ClipRows? _clips;
     private readonly int _cachedRowGroups;
     private readonly Lock _cacheLock = new();
     private readonly LinkedList<((int Shard, int RowGroup) Id, RowGroupCells Cells)> _cache = new();
@@ -51,7 +56,8 @@ public sealed class BatchSource
         SkipCounter skips,
         int cachedRowGroups = 8,
         FilterCounter? filtered = null,
-        int maxAttempts = DefaultMaxAttempts)
+        int maxAttempts = DefaultMaxAttempts,
+        ClipRows? clips = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(plan);
@@ -76,12 +82,17 @@ public sealed class BatchSource
         _filtered = filtered ?? new FilterCounter();
         _cachedRowGroups = cachedRowGroups;
         MaxAttempts = maxAttempts;
+        _clips = clips;
+        RequireClipsForVideo(catalog, clips);
     }
 
     /// <summary>Rows tried per position (the planned row and its replacements) before a read fails.</summary>
     public int MaxAttempts { get; }
 
     public SamplePlan Plan => _plan;
+
+    /// <summary>Frames of every sample: the clip length in a video run, 1 otherwise.</summary>
+    public int Frames => _clips?.Frames ?? 1;
 
     /// <summary>
     /// The samples of positions [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>)
@@ -96,9 +107,9 @@ public sealed class BatchSource
 
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        // (count, 3, 1, S, S) in libtorch's own memory: each row is decoded straight into its slot, so
+        // (count, 3, F, S, S) in libtorch's own memory: each row is decoded straight into its slot, so
         // a batch makes no per-image or per-batch float arrays (large-object-heap garbage at 256 px).
-        Tensor images = empty([count, 3, 1, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
+        Tensor images = empty([count, 3, Frames, _imageSize, _imageSize], ScalarType.Float32).DetachFromDisposeScope();
         try
         {
             var rows = new DecodedRow?[count];
@@ -165,9 +176,12 @@ public sealed class BatchSource
             }
         }
 
-        int pixels = 3 * _imageSize * _imageSize;
+        int pixels = 3 * Frames * _imageSize * _imageSize;
         var decoded = new bool[pending.Length];
+        var isImage = new bool[pending.Length];
         var reasons = new RowSkipReason[pending.Length];
+        var videoProblems = new VideoRowException?[pending.Length];
+        long epoch = _plan.Epoch(step);
         await Task.Run(
             () => Parallel.For(0, pending.Length, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads, CancellationToken = ct }, k =>
             {
@@ -181,9 +195,12 @@ public sealed class BatchSource
                 {
                     // The slot of position pending[k], in the tensor's native memory (alive: the caller holds it).
                     Span<float> slot = MemoryMarshal.Cast<byte, float>(images.bytes).Slice(pending[k] * pixels, pixels);
-                    int row = at.RowInGroup;
-                    decoded[k] = RowDecoder.TryDecode(
-                        group.Images[row], group.Captions[row], _imageSize, ImageDecoder.DefaultMaxPixels, slot, out reasons[k]);
+                    decoded[k] = Load(at.Shard, group, at.RowInGroup, _imageSize, _clips, epoch, _plan.SampleIndex(step, start + pending[k]),
+                        slot, out isImage[k], out reasons[k], out videoProblems[k]);
+                }
+                else if (at.Shard.Video is not null)
+                {
+                    videoProblems[k] = new VideoRowException(VideoSkipReason.UnreadableRowGroup, failures[(at.Shard.Index, at.RowGroup)].Message);
                 }
                 else
                 {
@@ -200,7 +217,7 @@ public sealed class BatchSource
             if (decoded[k])
             {
                 RowGroupCells group = cells[(at.Shard.Index, at.RowGroup)];
-                rows[pending[k]] = new DecodedRow(group.Keys[at.RowInGroup], group.Captions[at.RowInGroup]!);
+                rows[pending[k]] = new DecodedRow(group.Keys[at.RowInGroup], group.Captions[at.RowInGroup]!, isImage[k]);
                 continue;
             }
 
@@ -208,6 +225,11 @@ public sealed class BatchSource
             {
                 _filtered.Record(filter, at.Shard.Path, at.RowInShard);
                 lastProblem[pending[k]] = $"row {at.RowInShard} of {at.Shard.Path} filtered out by {filter}";
+            }
+            else if (videoProblems[k] is { } problem)
+            {
+                _clips!.Skips.Record(problem.Reason, at.Shard.Path, at.RowInShard, problem.Detail);
+                lastProblem[pending[k]] = $"row {at.RowInShard} of {at.Shard.Path}: {problem.Reason}";
             }
             else
             {
@@ -226,14 +248,17 @@ public sealed class BatchSource
     /// The first <paramref name="count"/> usable rows of <paramref name="catalog"/> in shard order
     /// (fewer when the shards hold fewer): the held-out real images an evaluator compares generated
     /// ones with. Rows that fail their source's filters are passed over; rows that cannot be decoded
-    /// are skipped and, when <paramref name="skips"/> is given, counted.
+    /// are skipped and, when <paramref name="skips"/> is given, counted. With <paramref name="clips"/>
+    /// (a video run) each is a clip (3, F, S, S), the i-th cut with the seed of sample (epoch 0, index i).
     /// </summary>
     public static async Task<IReadOnlyList<HeldOutImage>> ReadFirstAsync(
-        ShardCatalog catalog, int count, int imageSize, SkipCounter? skips = null, CancellationToken ct = default)
+        ShardCatalog catalog, int count, int imageSize, SkipCounter? skips = null, CancellationToken ct = default, ClipRows? clips = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
+        RequireClipsForVideo(catalog, clips);
+        int pixels = 3 * (clips?.Frames ?? 1) * imageSize * imageSize;
         var images = new List<HeldOutImage>(count);
         foreach (ShardInfo shard in catalog.Shards)
         {
@@ -262,10 +287,14 @@ public sealed class BatchSource
                         continue;
                     }
 
-                    string? caption = group.Captions[r];
-                    if (RowDecoder.TryDecode(group.Images[r], caption, imageSize, out float[]? chw, out RowSkipReason reason))
+                    var chw = new float[pixels];
+                    if (Load(shard, group, r, imageSize, clips, 0, images.Count, chw, out _, out RowSkipReason reason, out VideoRowException? problem))
                     {
-                        images.Add(new HeldOutImage(group.Keys[r], caption!, chw));
+                        images.Add(new HeldOutImage(group.Keys[r], group.Captions[r]!, chw));
+                    }
+                    else if (problem is not null)
+                    {
+                        clips!.Skips.Record(problem.Reason, shard.Path, shard.RowGroupStart(g) + r, problem.Detail);
                     }
                     else
                     {
@@ -278,6 +307,44 @@ public sealed class BatchSource
         return images;
     }
 
+    // Writes row `row` into `slot` (3, F, S, S): a video row its clip, or the reason in videoProblem; an image row its
+    // pixels (repeated to F frames in a video run, and marked as an image), or the reason in reason.
+    private static bool Load(
+        ShardInfo shard, RowGroupCells group, int row, int imageSize, ClipRows? clips, long epoch, long sampleIndex,
+        Span<float> slot, out bool isImage, out RowSkipReason reason, out VideoRowException? videoProblem)
+    {
+        reason = default;
+        videoProblem = null;
+        isImage = shard.Video is null;
+        if (!isImage)
+        {
+            if (clips!.TryClip(shard, group, row, epoch, sampleIndex, out videoProblem) is not { } clip)
+            {
+                return false;
+            }
+
+            clip.CopyTo(slot);
+            return true;
+        }
+
+        if (!RowDecoder.TryDecode(group.Images[row], group.Captions[row], imageSize, ImageDecoder.DefaultMaxPixels, slot[..(3 * imageSize * imageSize)], out reason))
+        {
+            return false;
+        }
+
+        clips?.RepeatInPlace(slot);
+        return true;
+    }
+
+    private static void RequireClipsForVideo(ShardCatalog catalog, ClipRows? clips)
+    {
+        if (clips is null && catalog.Shards.FirstOrDefault(s => s.Video is not null) is { } video)
+        {
+            throw new ArgumentException(
+                $"{video.Path} is a video shard ({video.Video}); video rows need the clip sampler (data.clip in the run spec).", nameof(clips));
+        }
+    }
+
     private TrainingBatch Collate(long step, int start, DecodedRow?[] rows, Tensor images)
     {
         int n = rows.Length;
@@ -286,6 +353,7 @@ public sealed class BatchSource
         var indices = new long[n];
         var keys = new string[n];
         var captions = new string[n];
+        var isImage = new bool[n];
         for (int k = 0; k < n; k++)
         {
             DecodedRow row = rows[k]!;
@@ -293,11 +361,12 @@ public sealed class BatchSource
             indices[k] = _plan.SampleIndex(step, start + k);
             keys[k] = row.Key;
             captions[k] = row.Caption;
+            isImage[k] = row.IsImage;
         }
 
         // Detached so that a dispose scope the caller may have open does not free the batch's tensors.
         Tensor tokenTensor = tensor(tokens, [n, length], ScalarType.Int64).DetachFromDisposeScope();
-        return new TrainingBatch(step, _plan.Epoch(step), images, tokenTensor, indices, keys, captions);
+        return new TrainingBatch(step, _plan.Epoch(step), images, tokenTensor, indices, keys, captions) { IsImage = isImage };
     }
 
     private async Task<RowGroupCells> CellsAsync(ShardInfo shard, int rowGroup, CancellationToken ct)
@@ -329,5 +398,5 @@ public sealed class BatchSource
         return cells;
     }
 
-    private sealed record DecodedRow(string Key, string Caption);
+    private sealed record DecodedRow(string Key, string Caption, bool IsImage);
 }

@@ -23,7 +23,7 @@ public sealed class TrainingBatch : IDisposable
     public long Step { get; }
     public long Epoch { get; }
 
-    /// <summary>float32 (n, 3, 1, S, S) in [-1, 1]: channels, then frames (1 for an image, so video fits), then rows and columns.</summary>
+    /// <summary>float32 (n, 3, F, S, S) in [-1, 1]: channels, then frames (1 in an image run; data.clip.frames in a video run), then rows and columns.</summary>
     public Tensor Images { get; }
 
     /// <summary>int64 (n, L): caption token ids, see <see cref="Text.CaptionTokenizer"/>.</summary>
@@ -31,6 +31,12 @@ public sealed class TrainingBatch : IDisposable
 
     /// <summary>Sample index of each kept sample in the run, step*B + position: the key of its random draws (SampleSeed).</summary>
     public long[] SampleIndices { get; }
+
+    /// <summary>
+    /// True for a sample from an image row; in a video run its one frame is repeated F times and the model masks its
+    /// temporal layers (joint image-video training).
+    /// </summary>
+    public bool[] IsImage { get; init; } = [];
 
     public string[] Keys { get; }
     public string[] Captions { get; }

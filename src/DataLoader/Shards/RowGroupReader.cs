@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Parquet;
+using Orchestrator.DataLoader.Video;
 using Parquet.Schema;
+using Parquet;
 
 namespace Orchestrator.DataLoader.Shards;
 
@@ -28,7 +29,18 @@ internal static class RowGroupReader
 
             var captions = new string?[rows];
             await group.ReadAsync(Field(reader.Schema, shard.Columns.Caption), captions.AsMemory()!, null, ct);
-            byte[]?[] images = await ReadBinaryAsync(group, Field(reader.Schema, shard.Columns.Image), rows, ct);
+            byte[]?[] images = new byte[]?[rows];
+            IReadOnlyList<byte[]?>?[]? frames = null;
+            if (shard.Video == VideoLayout.FrameList)
+            {
+                frames = await VideoShardReader.ReadFramesAsync(reader.Schema, group, shard.Columns.Frames, rows, ct);
+            }
+            else
+            {
+                string media = shard.Video is null ? shard.Columns.Image : shard.Columns.Video;
+                images = await ReadBinaryAsync(group, Field(reader.Schema, media), rows, ct);
+            }
+
             var keys = new string?[rows];
             if (shard.HasKeyColumn)
             {
@@ -54,7 +66,7 @@ internal static class RowGroupReader
                 texts[statusColumn] = statuses;
             }
 
-            return new RowGroupCells(filledKeys, captions, images) { Numbers = numbers, Texts = texts };
+            return new RowGroupCells(filledKeys, captions, images) { Numbers = numbers, Texts = texts, Frames = frames };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using System.IO.Enumeration;
 using Orchestrator.Core.RunSpec;
 using Orchestrator.DataLoader.Filtering;
+using Orchestrator.DataLoader.Video;
 using Parquet;
 using Parquet.Schema;
 
@@ -177,11 +178,35 @@ public sealed class ShardCatalog
         ColumnMap columns = source.Columns with { Caption = ShardColumns.Caption(schema, source.Columns.Caption) };
         RequireColumn(file, schema, columns.Caption, ShardColumns.IsString, "a string column",
             $" (nor the fallbacks {string.Join(", ", ShardColumns.CaptionFallbacks.Select(c => $"'{c}'"))})");
-        RequireColumn(file, schema, columns.Image, ShardColumns.IsBinary, "a binary column of encoded images");
+        VideoLayout? video = source.Layout switch
+        {
+            "video2dataset" => VideoLayout.Video2Dataset,
+            "frame-list" => VideoLayout.FrameList,
+            _ => null,
+        };
+        if (video == VideoLayout.FrameList)
+        {
+            RequireFrameList(file, schema, columns.Frames);
+        }
+        else
+        {
+            RequireColumn(file, schema, video is null ? columns.Image : columns.Video, ShardColumns.IsBinary,
+                video is null ? "a binary column of encoded images" : "a binary column of encoded videos (mp4)");
+        }
+
         var filters = new RowFilterSet(source.Filters, columns);
         filters.CheckColumns(file, schema);
         bool hasKey = ShardColumns.Find(schema, columns.Key) is { } key && ShardColumns.IsString(key);
-        return new ShardInfo(index, file, columns, hasKey, firstRow, rowGroupRows, sourceIndex, filters);
+        return new ShardInfo(index, file, columns, hasKey, firstRow, rowGroupRows, sourceIndex, filters, video);
+    }
+
+    private static void RequireFrameList(string file, ParquetSchema schema, string name)
+    {
+        if (schema.Fields.OfType<ListField>().FirstOrDefault(f => f.Name == name) is not { Item: DataField item } || !ShardColumns.IsBinary(item))
+        {
+            string present = string.Join(", ", schema.Fields.Select(f => $"{f.Name} ({f.SchemaType})"));
+            throw new ShardException(file, $"no list column '{name}' of binary frames (expected the frame-list layout's encoded frames; columns present: {present})");
+        }
     }
 
     private static void RequireColumn(

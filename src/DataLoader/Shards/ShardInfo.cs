@@ -1,5 +1,6 @@
 using Orchestrator.Core.RunSpec;
 using Orchestrator.DataLoader.Filtering;
+using Orchestrator.DataLoader.Video;
 
 namespace Orchestrator.DataLoader.Shards;
 
@@ -10,8 +11,9 @@ public sealed class ShardInfo
 
     internal ShardInfo(
         int index, string path, ColumnMap columns, bool hasKeyColumn, long firstRow, IReadOnlyList<long> rowGroupRows,
-        int source = 0, RowFilterSet? filters = null)
+        int source = 0, RowFilterSet? filters = null, VideoLayout? video = null)
     {
+        Video = video;
         Source = source;
         Filters = filters ?? RowFilterSet.None;
         Index = index;
@@ -44,6 +46,9 @@ public sealed class ShardInfo
     public int Source { get; }
 
     internal RowFilterSet Filters { get; }
+
+    /// <summary>How the shard stores clips (columns.video or columns.frames); null for a shard of images (columns.image).</summary>
+    public VideoLayout? Video { get; }
 
     /// <summary>Whether the key column exists; when not, keys are made from the file name and row.</summary>
     public bool HasKeyColumn { get; }

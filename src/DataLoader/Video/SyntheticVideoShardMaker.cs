@@ -36,10 +36,16 @@ public static class SyntheticVideoShardMaker
 
         long total = (long)spec.TrainRows + spec.ValidationRows;
         long done = 0;
+        var gate = new Lock();
+
+        // Rows are encoded in parallel (one ffmpeg process each, the slow part): each one reports as it ends.
         void Advance(long rows)
         {
-            done += rows;
-            progress?.Invoke(done, total);
+            lock (gate)
+            {
+                done += rows;
+                progress?.Invoke(done, total);
+            }
         }
 
         (IReadOnlyList<string> train, bool trainMade) =
@@ -102,10 +108,10 @@ public static class SyntheticVideoShardMaker
                         Fps = row.Fps,
                         Duration = row.Frames / (double)row.Fps,
                     };
+                    advance(1);
                 }),
                 ct);
             await VideoShardWriter.WriteAsync(shards[s], VideoLayout.Video2Dataset, shardRows, spec.RowGroupSize, ct);
-            advance(count);
         }
 
         string temporary = marker + ".tmp";

@@ -1,6 +1,7 @@
 using System.Globalization;
-using Parquet;
+using Orchestrator.DataLoader.Shards;
 using Parquet.Schema;
+using Parquet;
 
 namespace Orchestrator.DataLoader.Video;
 
@@ -12,7 +13,7 @@ public static class VideoShardReader
     {
         try
         {
-            await using ParquetReader reader = await ParquetReader.CreateAsync(path, null, ct);
+            await using ParquetReader reader = await ShardFile.OpenAsync(path, ct);
             return Enumerable.Range(0, reader.RowGroupCount).Select(i => reader.OpenRowGroupReader(i).RowCount).ToArray();
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -27,7 +28,7 @@ public static class VideoShardReader
         ArgumentNullException.ThrowIfNull(columns);
         try
         {
-            await using ParquetReader reader = await ParquetReader.CreateAsync(path, null, ct);
+            await using ParquetReader reader = await ShardFile.OpenAsync(path, ct);
             if (rowGroup < 0 || rowGroup >= reader.RowGroupCount)
             {
                 throw new InvalidDataException($"the file has {reader.RowGroupCount} row groups; row group {rowGroup} was asked for");
@@ -71,7 +72,7 @@ public static class VideoShardReader
 
     // A list<binary> column comes back flat with Dremel levels: repetition 0 starts a row;
     // definition below the maximum is a null or empty list (or a null element).
-    private static async Task<IReadOnlyList<byte[]?>?[]> ReadFramesAsync(
+    internal static async Task<IReadOnlyList<byte[]?>?[]> ReadFramesAsync(
         ParquetSchema schema, ParquetRowGroupReader group, string name, int rows, CancellationToken ct)
     {
         ListField list = schema.Fields.OfType<ListField>().FirstOrDefault(f => f.Name == name)

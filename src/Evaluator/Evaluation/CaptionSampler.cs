@@ -52,7 +52,7 @@ public sealed class CaptionSampler
     }
 
     /// <summary>
-    /// Images (n, C, F=1, H, W) in [-1, 1] for <paramref name="captions"/>, image i from <paramref name="seeds"/>[i];
+    /// Images (n, C, F, H, W) in [-1, 1] for <paramref name="captions"/> (F = 1, or data.clip.frames for clips), sample i from <paramref name="seeds"/>[i];
     /// <paramref name="progress"/> gets the sampler steps done so far in this call.
     /// </summary>
     public Tensor Sample(DiffusionModel model, IReadOnlyList<string> captions, long[] seeds, Action<long>? progress = null)
@@ -72,7 +72,7 @@ public sealed class CaptionSampler
             long before = done;
             chunks.Add(_sampler.Sample(
                 model, tokens, _tokenizer.EmptyCaption, seeds[start..(start + count)],
-                (_spec.Model.InChannels, 1, _spec.Data.ImageSize, _spec.Data.ImageSize), _settings.Guidance, _settings.Steps,
+                (_spec.Model.InChannels, _spec.Data.SampleFrames, _spec.Data.ImageSize, _spec.Data.ImageSize), _settings.Guidance, _settings.Steps,
                 (step, _) => progress?.Invoke(before + step)));
             done += StepsPerChunk;
         }

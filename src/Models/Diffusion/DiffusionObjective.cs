@@ -52,7 +52,8 @@ public sealed class DiffusionObjective
     /// <param name="tokens">Caption tokens, int64 (n, L), pad id 0.</param>
     /// <param name="epoch">Epoch of the samples (part of their seeds).</param>
     /// <param name="sampleIndices">Global sample index of each row (part of their seeds).</param>
-    public Tensor SumLoss(DiffusionModel model, Tensor x0, Tensor tokens, long epoch, IReadOnlyList<long> sampleIndices)
+    /// <param name="isImage">bool (n): samples that are images repeated to F frames (their frames must not mix); null: none.</param>
+    public Tensor SumLoss(DiffusionModel model, Tensor x0, Tensor tokens, long epoch, IReadOnlyList<long> sampleIndices, Tensor? isImage = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x0);
@@ -86,7 +87,8 @@ public sealed class DiffusionObjective
         var conditioning = where(keep, tokens, empty);
 
         var xt = _schedule.AddNoise(x0, eps, t);
-        var predicted = model.call(xt, t, conditioning);
+        // An image sample's F frames get independent noise: with the temporal layers masked they are F images at one timestep.
+        var predicted = isImage is null ? model.call(xt, t, conditioning) : model.forward(xt, t, conditioning, isImage);
         // pow(2), as TorchSharp's square() is, with its exponent kept alive (ScalarConstants, remarks).
         using var two = 2.ToScalar();
         var perSample = (predicted - eps).pow(two).flatten(1).mean([1]);

@@ -14,6 +14,13 @@ public abstract class DiffusionModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     {
     }
 
+    /// <summary>
+    /// Denoises a clip batch in which the samples marked in <paramref name="isImage"/> (bool (B), null: none) are
+    /// images whose one frame is repeated F times: a model that mixes frames must keep them apart for those samples.
+    /// This default is for models whose frames never mix (the image UNet), for which every sample is alike.
+    /// </summary>
+    public virtual Tensor forward(Tensor x, Tensor t, Tensor tokens, Tensor? isImage) => forward(x, t, tokens);
+
     /// <summary>Checks the shapes of a forward call; a model calls it first.</summary>
     protected static void CheckInputs(Tensor x, Tensor t, Tensor tokens, long channels)
     {

@@ -44,7 +44,7 @@ public sealed class ModelReplica : IDisposable
     public Device Device { get; }
 
     /// <summary>
-    /// Builds a replica whose initial weights depend on the run seed alone. Construction draws from
+    /// Builds a replica whose initial weights depend on the run seed alone (or are model.init_from's). Construction draws from
     /// libtorch's global generator, so replicas are built one at a time.
     /// </summary>
     public static ModelReplica Create(RunSpec spec, Device device)
@@ -53,6 +53,11 @@ public sealed class ModelReplica : IDisposable
         {
             torch.manual_seed(spec.Run.Seed);
             var model = ModelFactory.Create(spec.Model, spec.Data.VocabularySize, spec.Data.MaxCaptionTokens, spec.Data.ImageSize);
+            if (spec.Model.InitFrom.Length > 0)
+            {
+                // Before the EMA starts from the live weights (the constructor), so both begin at the loaded ones.
+                InitialWeights.Apply(model, spec.Model.InitFrom);
+            }
             var ema = ModelFactory.Create(spec.Model, spec.Data.VocabularySize, spec.Data.MaxCaptionTokens, spec.Data.ImageSize);
             model.to(device);
             ema.to(device);

@@ -103,8 +103,10 @@ public sealed class ReplicaTrainer(TrainingSetup setup, ModelReplica replica, IA
             var images = batch.Images.index_select(0, rowIndex).to(replica.Device);
             var tokens = batch.Tokens.index_select(0, rowIndex).to(replica.Device);
             var indices = rows.Select(i => batch.SampleIndices[i]).ToArray();
+            // Image samples of a video run: their temporal layers are masked (joint image-video training).
+            var isImage = images.shape[2] > 1 ? torch.tensor(rows.Select(i => batch.IsImage[i]).ToArray()).to(replica.Device) : null;
             replica.Model.zero_grad();
-            var loss = setup.Objective.SumLoss(replica.Model, images, tokens, batch.Epoch, indices);
+            var loss = setup.Objective.SumLoss(replica.Model, images, tokens, batch.Epoch, indices, isImage);
             loss.backward();
             losses.Add(loss.item<float>());
             var flat = torch.cat(replica.Parameters.Select(p => (p.Value.grad ?? torch.zeros_like(p.Value)).flatten()).ToArray());

@@ -16,7 +16,10 @@ public sealed class RunSpecLoaderTests
         var data = spec.Data;
         Assert.Equal(2, data.Train.Count);
         Assert.Equal("data/a/*.parquet", data.Train[0].Shards);
-        Assert.Equal("laion", data.Train[0].Layout);
+        Assert.Equal("video2dataset", data.Train[0].Layout);
+        Assert.True(data.Train[0].IsVideo);
+        Assert.Equal("webm", data.Train[0].Columns.Video);
+        Assert.Equal("jpgs", data.Train[0].Columns.Frames);
         Assert.Equal("id", data.Train[0].Columns.Key);
         Assert.Equal("TEXT", data.Train[0].Columns.Caption);
         Assert.Equal("png", data.Train[0].Columns.Image);
@@ -24,6 +27,11 @@ public sealed class RunSpecLoaderTests
         Assert.Equal("data/b", data.Train[1].Shards);
         Assert.Equal("img2dataset", data.Train[1].Layout);
         Assert.Equal("jpg", data.Train[1].Columns.Image);
+        Assert.Equal("mp4", data.Train[1].Columns.Video);
+        Assert.False(data.Train[1].IsVideo);
+        var clip = Assert.IsType<ClipSection>(data.Clip);
+        Assert.Equal((4, 2, 12.5, false), (clip.Frames, clip.Stride, clip.Fps, clip.Pad));
+        Assert.Equal(4, data.SampleFrames);
         Assert.Equal(1.0, data.Train[1].Weight);
         Assert.Equal("data/val", Assert.Single(data.Validation).Shards);
         Assert.Equal(0.5, data.Validation[0].Weight);
@@ -53,6 +61,7 @@ public sealed class RunSpecLoaderTests
         Assert.Equal(128, model.TextEncoder.Width);
         Assert.Equal(3, model.TextEncoder.Layers);
         Assert.Equal(8, model.TextEncoder.Heads);
+        Assert.Equal("runs/image/checkpoints/step-00000700", model.InitFrom);
 
         Assert.Equal("cosine", spec.Diffusion.Schedule);
         Assert.Equal(500, spec.Diffusion.Timesteps);

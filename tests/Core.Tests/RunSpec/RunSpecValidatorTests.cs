@@ -14,6 +14,12 @@ public sealed class RunSpecValidatorTests
         { "data: { train: [ { shards: a, weight: 0 } ] }", "data.train[0].weight", "0", "a number > 0" },
         { "data: { validation: [ { shards: a, weight: -1 } ] }", "data.validation[0].weight", "-1", "a number > 0" },
         { "data: { train: [ { shards: a, columns: { caption: \"\" } } ] }", "data.train[0].columns.caption", "\"\"", "a non-empty string" },
+        { "data: { train: [ { shards: a, layout: webdataset } ] }", "data.train[0].layout", "\"webdataset\"", "one of img2dataset, video2dataset, frame-list" },
+        { "data: { train: [ { shards: a, layout: video2dataset } ] }", "data.clip", "a (video2dataset) without data.clip", "data.clip: { frames, stride }" },
+        { "data: { validation: [ { shards: v, layout: frame-list } ] }", "data.clip", "v (frame-list) without data.clip", "data.clip: { frames, stride }" },
+        { "data: { train: [ { shards: a, columns: { video: \"\" } } ] }", "data.train[0].columns.video", "\"\"", "a non-empty string" },
+        { "data: { train: [ { shards: a, columns: { frames: \"\" } } ] }", "data.train[0].columns.frames", "\"\"", "a non-empty string" },
+        { "data: { clip: { frames: 0 } }", "data.clip.frames", "0", "an integer in [1, 1024]" },
         { "data: { decode_threads: 0 }", "data.decode_threads", "0", "an integer >= 1" },
         { "data: { prefetch_batches: -1 }", "data.prefetch_batches", "-1", "an integer >= 0" },
         { "data: { image_size: 4 }", "data.image_size", "4", "an integer >= 8" },
@@ -128,6 +134,8 @@ public sealed class RunSpecValidatorTests
     [InlineData("train: { steps: 0, epochs: 1 }")]
     [InlineData("diffusion: { cfg_dropout: 1, ema_decay: 0 }")]
     [InlineData("eval: { sampler: { steps: 1000, eta: 1 } }")]
+    [InlineData("data: { train: [ { shards: a, layout: video2dataset, weight: 3 }, { shards: b } ], clip: { frames: 1 } }")]
+    [InlineData("data: { train: [ { shards: a, layout: frame-list, columns: { frames: jpgs } } ], clip: { frames: 8, stride: 2 } }\nmodel: { kind: video-unet, init_from: runs/image/checkpoints/step-00000700 }")]
     public void Values_at_the_edges_of_their_ranges_are_accepted(string patch)
     {
         RunSpecLoader.Parse(SpecDocuments.With(patch), "edge.yaml");

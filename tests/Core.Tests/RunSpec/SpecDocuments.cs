@@ -23,8 +23,8 @@ internal static class SpecDocuments
         data:
           train:
             - shards: data/a/*.parquet
-              layout: laion
-              columns: { key: id, caption: TEXT, image: png }
+              layout: video2dataset
+              columns: { key: id, caption: TEXT, image: png, video: webm, frames: jpgs }
               weight: 2.5
             - shards: data/b
           validation:
@@ -35,6 +35,7 @@ internal static class SpecDocuments
           image_size: 64
           max_caption_tokens: 24
           vocabulary_size: 4096
+          clip: { frames: 4, stride: 2, fps: 12.5, pad: false }
           synthetic:
             train_dir: syn/train
             validation_dir: syn/val
@@ -53,6 +54,7 @@ internal static class SpecDocuments
           res_blocks_per_level: 2
           attention_heads: 8
           text_encoder: { width: 128, layers: 3, heads: 8 }
+          init_from: runs/image/checkpoints/step-00000700
         diffusion:
           schedule: cosine
           timesteps: 500

@@ -64,10 +64,49 @@ public sealed class CheckpointEvaluationTests : IDisposable
         Assert.Equal(new[] { result.FrechetMetric }, result.Metrics.Keys);
     }
 
-    private RunSpec Spec(string clip) => RunSpecLoader.Parse($$"""
+    [Fact]
+    public void A_video_checkpoint_gives_a_frame_strip_gifs_the_frechet_distance_of_frames_and_the_per_frame_clip_score()
+    {
+        Directory.CreateDirectory(_folder.File("clip"));
+        var clip = TinyClip.Write(_folder.File("clip"));
+        var spec = Spec($"clip: {{ weights: {clip.Weights} }}", video: true);
+        string checkpoint = SaveCheckpoint(spec);
+
+        using var evaluation = new CheckpointEvaluation(spec, HeldOut(frames: 3), _folder.File("grids"));
+        var result = evaluation.Evaluate(checkpoint);
+
+        Assert.Matches("^frechet-random-conv.*-frames$", result.FrechetMetric);
+        Assert.Equal(new[] { "clip_score", result.FrechetMetric }, result.Metrics.Keys.Order(StringComparer.Ordinal));
+        Assert.True(double.IsFinite(result.FrechetDistance) && result.FrechetDistance >= 0);
+        Assert.DoesNotContain(evaluation.Statuses, s => s.Metric == "fid");
+        var fvd = Assert.Single(evaluation.Statuses, s => s.Metric == "fvd");
+        Assert.False(fvd.Enabled);
+        Assert.Contains("I3D", fvd.Reason, StringComparison.Ordinal);
+        Assert.Contains("docs/video.md", fvd.Reason, StringComparison.Ordinal);
+        Assert.Contains("every frame", Assert.Single(evaluation.Statuses, s => s.Metric == "clip_score").Reason, StringComparison.Ordinal);
+
+        using (var strip = SkiaSharp.SKBitmap.Decode(result.GridPath))
+        {
+            // One row per prompt with its 3 frames across: wider than high.
+            Assert.True(strip.Width > strip.Height, $"{strip.Width}x{strip.Height}");
+        }
+
+        string[] gifs = Directory.GetFiles(Orchestrator.Evaluator.Grids.SampleFiles.ClipFolder(result.GridPath), "*.gif").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["clip-0.gif", "clip-1.gif"], gifs.Select(Path.GetFileName));
+        using var codec = SkiaSharp.SKCodec.Create(gifs[0]);
+        Assert.Equal(3, codec.FrameCount);
+    }
+
+    private RunSpec Spec(string clip, bool video = false) => RunSpecLoader.Parse($$"""
         run: { name: eval-tests, seed: 3, output_dir: {{_folder.File("out")}} }
-        data: { train: [{ shards: {{_folder.File("shards")}} }], image_size: 16, max_caption_tokens: 8, vocabulary_size: 64 }
+        data:
+          train: [{ shards: {{_folder.File("shards")}}, layout: {{(video ? "video2dataset" : "img2dataset")}} }]
+          image_size: 16
+          max_caption_tokens: 8
+          vocabulary_size: 64
+          {{(video ? "clip: { frames: 3 }" : "")}}
         model:
+          kind: {{(video ? "video-unet" : "unet2d")}}
           base_channels: 8
           channel_multipliers: [1, 2]
           attention_resolutions: [8]
@@ -101,7 +140,8 @@ public sealed class CheckpointEvaluationTests : IDisposable
         }).Path;
     }
 
-    private HeldOutImages HeldOut()
+    // frames > 1: the frames of 6 held-out clips, (6*F, 3, 16, 16), with the clips' captions.
+    private HeldOutImages HeldOut(int frames = 1)
     {
         string shard = _folder.File("validation.parquet");
         if (!File.Exists(shard))
@@ -109,7 +149,7 @@ public sealed class CheckpointEvaluationTests : IDisposable
             File.WriteAllText(shard, "stands in for a validation shard: only its path, size and time key the cache");
         }
         var generator = new torch.Generator(5);
-        var images = torch.rand([6, 3, 16, 16], generator: generator) * 2 - 1;
+        var images = torch.rand([6 * frames, 3, 16, 16], generator: generator) * 2 - 1;
         string[] captions = ["a red circle", "a blue square", "a green triangle", "a red square", "a blue circle", "a yellow square"];
         return new HeldOutImages(images, captions, [shard]);
     }

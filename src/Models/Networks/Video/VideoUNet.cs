@@ -199,7 +199,7 @@ public sealed class VideoUNet : DiffusionModel
     /// <param name="tokens">Caption tokens, int64 (B, L).</param>
     /// <param name="isImage">True for image samples, bool (B); null when none is.</param>
     /// <returns>Predicted noise, (B, C, F, H, W).</returns>
-    public Tensor forward(Tensor x, Tensor t, Tensor tokens, Tensor? isImage)
+    public override Tensor forward(Tensor x, Tensor t, Tensor tokens, Tensor? isImage)
     {
         CheckInputs(x, t, tokens, _inChannels);
         var (batch, frames) = (x.shape[0], x.shape[2]);
