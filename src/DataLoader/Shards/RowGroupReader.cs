@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Orchestrator.DataLoader.Video;
-using Parquet.Schema;
 using Parquet;
+using Parquet.Schema;
 
 namespace Orchestrator.DataLoader.Shards;
 

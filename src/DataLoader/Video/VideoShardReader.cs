@@ -1,7 +1,7 @@
 using System.Globalization;
 using Orchestrator.DataLoader.Shards;
-using Parquet.Schema;
 using Parquet;
+using Parquet.Schema;
 
 namespace Orchestrator.DataLoader.Video;
 
