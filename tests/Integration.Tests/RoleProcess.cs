@@ -36,6 +36,9 @@ internal sealed class RoleProcess : IDisposable
         }
     }
 
+    /// <summary>Whether the process has ended (its exit was seen).</summary>
+    public bool HasExited => _exited.Task.IsCompleted;
+
     public static RoleProcess Start(string name, string workingDirectory, params string[] args) =>
         StartProgram(name, "dotnet", workingDirectory, [Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"), .. args]);
 
