@@ -23,6 +23,7 @@ public static class RoleCommand
     {
         var (spec, _, source) = TrainCommand.LoadSpec(command);
         spec = WithPorts(spec, command);
+        using var tls = TrainCommand.LoadTls(spec);
         if (spec.Data.Synthetic is { } synthetic)
         {
             await ShardsCommand.MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
@@ -34,7 +35,7 @@ public static class RoleCommand
         // A coordinator that the cluster downs (the Split Brain Resolver on the minority side) must end, not wait for
         // a run that its actor system can no longer finish.
         var summary = await RunUntilTerminatedAsync(
-            RunHost.Build(spec, coordinator.Part, trainer: null), coordinator.Completion.Task, "coordinator", cancellationToken);
+            RunHost.Build(spec, coordinator.Part, trainer: null, tls: tls), coordinator.Completion.Task, "coordinator", cancellationToken);
         if (summary is null)
         {
             return 1;
@@ -49,10 +50,11 @@ public static class RoleCommand
     {
         var (spec, specText, source) = TrainCommand.LoadSpec(command);
         spec = WithPorts(spec, command);
+        using var tls = TrainCommand.LoadTls(spec);
         var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
         await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "trainer", command.PortNumber("metrics-port"), cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
-        string? run = await RunUntilTerminatedAsync(RunHost.Build(spec, coordinator: null, trainer.Part), trainer.Part.RunEnded.Task, "trainer", cancellationToken);
+        string? run = await RunUntilTerminatedAsync(RunHost.Build(spec, coordinator: null, trainer.Part, tls: tls), trainer.Part.RunEnded.Task, "trainer", cancellationToken);
         if (run is null)
         {
             return 1;
@@ -71,6 +73,7 @@ public static class RoleCommand
     {
         var (spec, _, _) = TrainCommand.LoadSpec(command);
         spec = WithPorts(spec, command);
+        using var tls = TrainCommand.LoadTls(spec);
         Uri? url = null;
         if (command.Value("checkpoints-url") is { } given
             && (!Uri.TryCreate(given, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
@@ -97,7 +100,7 @@ public static class RoleCommand
         }
         _ = events.Registered.Task.ContinueWith(
             t => System.Console.WriteLine($"evaluator: registered with run '{t.Result}'"), TaskContinuationOptions.OnlyOnRanToCompletion);
-        string? run = await RunUntilTerminatedAsync(RunHost.Build(spec, coordinator: null, trainer: null, evaluator.Part), events.RunEnded.Task, "evaluator", cancellationToken);
+        string? run = await RunUntilTerminatedAsync(RunHost.Build(spec, coordinator: null, trainer: null, evaluator.Part, tls), events.RunEnded.Task, "evaluator", cancellationToken);
         if (run is null)
         {
             return 1;
@@ -125,6 +128,9 @@ public static class RoleCommand
             {
                 CoordinatedShutdown.ClusterDowningReason => "downed by the cluster: the Split Brain Resolver found this node on the side to down",
                 CoordinatedShutdown.ClusterLeavingReason => "it left the cluster",
+                CoordinatedShutdown.ClusterJoinUnsuccessfulReason =>
+                    "it could not join the cluster within cluster.join_timeout_seconds; with cluster.tls, a peer that refuses this node's " +
+                    "certificate closes the connection after the handshake, and the peer's log names the certificate and why (tls: refused ...)",
                 null => "no reason given",
                 var reason => reason.ToString() ?? reason.GetType().Name,
             };
