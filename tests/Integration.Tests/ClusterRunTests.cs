@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using static Orchestrator.Integration.Tests.ClusterRun;
 using Xunit.Abstractions;
 
 namespace Orchestrator.Integration.Tests;
@@ -11,9 +11,8 @@ namespace Orchestrator.Integration.Tests;
 /// </summary>
 public sealed class ClusterRunTests(ITestOutputHelper output)
 {
-    private const int StepsPerEpoch = 8;
-    private const int RowsPerEpoch = 64;
-    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
+    private const int StepsPerEpoch = ClusterRun.StepsPerEpoch;
+    private static readonly TimeSpan RunLimit = ClusterRun.Limit;
 
     [Fact]
     public async Task A_coordinator_and_two_trainer_processes_train_an_epoch_consuming_every_sample_once()
@@ -168,12 +167,6 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
 
     private const string Timeouts = "collective_timeout_seconds: 20, down_after_seconds: 3";
 
-    private static async Task MakeShardsAsync(TinyRun run)
-    {
-        var made = await OrchestratorProcess.RunAsync(run.Directory, TimeSpan.FromMinutes(2), "shards", "make", "--config", run.SpecPath);
-        Assert.True(made.ExitCode == 0, made.Output + made.Error);
-    }
-
     private static RoleProcess Coordinator(TinyRun run, int port, string name = "coordinator", int? management = null) =>
         RoleProcess.Start(name, run.Directory, Role("coordinator", run, port, management));
 
@@ -204,73 +197,4 @@ public sealed class ClusterRunTests(ITestOutputHelper output)
             }
         }
     }
-
-    private static Task WaitForStepAsync(TinyRun run, RoleProcess coordinator, long step) =>
-        WaitUntilAsync(() => Records(run).Any(r => Event(r) is null && r.GetProperty("step").GetInt64() >= step), coordinator);
-
-    // Polls the run's files: the processes are separate, so there is no event to wait on in this one.
-    private static async Task WaitUntilAsync(Func<bool> condition, RoleProcess coordinator)
-    {
-        using var limit = new CancellationTokenSource(RunLimit);
-        while (!condition())
-        {
-            if (limit.IsCancellationRequested || coordinator.HasExited)
-            {
-                throw new TimeoutException(
-                    $"the run did not get there {(coordinator.HasExited ? "before the coordinator ended" : "in time")}; the coordinator's output:\n{coordinator.Output}");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
-        }
-    }
-
-    private static void AssertEverySampleOncePerEpoch(TinyRun run, int epochs)
-    {
-        var lines = File.ReadAllLines(Path.Combine(run.Directory, "out", "consumed-samples.tsv"))
-            .Select(line => line.Split('\t'))
-            .Select(f => (Step: long.Parse(f[0], CultureInfo.InvariantCulture), Key: f[2]))
-            .ToList();
-        var byEpoch = lines.GroupBy(l => l.Step / StepsPerEpoch).OrderBy(g => g.Key).ToList();
-        Assert.Equal(epochs, byEpoch.Count);
-        foreach (var epoch in byEpoch)
-        {
-            Assert.Equal(RowsPerEpoch, epoch.Count());
-            Assert.Equal(RowsPerEpoch, epoch.Select(l => l.Key).Distinct().Count());
-        }
-    }
-
-    private static void AssertIdenticalReplicas(TinyRun run, int replicas)
-    {
-        var fingerprints = Fingerprints(run);
-        Assert.Equal(replicas, fingerprints.Count);
-        Assert.Single(fingerprints.Distinct());
-    }
-
-    private static List<string> Fingerprints(TinyRun run) =>
-        Records(run).Last(r => Event(r) == "replicas").GetProperty("fingerprints").EnumerateArray().Select(f => f.GetString()!).ToList();
-
-    private static List<JsonElement> Records(TinyRun run)
-    {
-        string path = Path.Combine(run.Directory, "out", "metrics.jsonl");
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var records = new List<JsonElement>();
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.EndsWith('}'))
-            {
-                using var document = JsonDocument.Parse(line);
-                records.Add(document.RootElement.Clone());
-            }
-        }
-        return records;
-    }
-
-    private static string? Event(JsonElement record) => record.TryGetProperty("event", out var e) ? e.GetString() : null;
-
-    private static DateTime Time(JsonElement record) =>
-        DateTime.Parse(record.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

@@ -120,6 +120,7 @@ public static class RunHost
         akka.log-dead-letters-during-shutdown = off
         {{ClusterMessageSerializer.Hocon}}
         akka.actor.serialize-messages = {{(VerifySerialization ? "on" : "off")}}
+        {{(VerifySerialization ? ProcessLocalEventSerializer.Hocon : "")}}
         akka.cluster.log-info = off
         akka.remote.log-remote-lifecycle-events = off
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off
