@@ -30,8 +30,16 @@ public static partial class CertsCommand
         {
             throw new CommandLineException("option --nodes: a name is listed twice");
         }
+        string? existingCa = command.Value("ca");
+        if (existingCa is null && new[] { DevelopmentCertificates.CaCertificateFile, DevelopmentCertificates.CaKeyFile }.Any(f => File.Exists(Path.Combine(folder, f))))
+        {
+            // A new CA over an old one would leave every node of the old one untrusted by the nodes made now.
+            throw new CommandLineException(
+                $"option --out: {folder} already holds a CA ({DevelopmentCertificates.CaCertificateFile}, {DevelopmentCertificates.CaKeyFile}); " +
+                $"to add node certificates signed by it give --ca {folder}, to make a new CA choose another folder");
+        }
         int days = command.PositiveInt("days") ?? 365;
-        var written = DevelopmentCertificates.Write(folder, nodes, days, command.Value("ca"));
+        var written = DevelopmentCertificates.Write(folder, nodes, days, existingCa);
         foreach (string file in written)
         {
             System.Console.WriteLine(file);

@@ -53,6 +53,22 @@ public sealed class CertsCommandTests
         Assert.Null(new PeerCertificatePolicy([ca]).Refusal(X509CertificateLoader.LoadCertificateFromFile(later.File("trainer-9.crt"))));
     }
 
+    [Fact]
+    public void Certs_make_refuses_to_put_a_new_CA_over_an_existing_one_and_adds_nodes_to_it_with_ca()
+    {
+        using var folder = new TemporaryFolder();
+        Make("--out", folder.Path, "--nodes", "trainer-0");
+        string ca = File.ReadAllText(folder.File("ca.crt"));
+
+        var error = Assert.Throws<CommandLineException>(() => Make("--out", folder.Path, "--nodes", "trainer-1"));
+        Make("--out", folder.Path, "--nodes", "trainer-1", "--ca", folder.Path);
+
+        Assert.StartsWith($"option --out: {folder.Path} already holds a CA (ca.crt, ca.key); to add node certificates signed by it give --ca", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ca, File.ReadAllText(folder.File("ca.crt")));
+        Assert.Null(new PeerCertificatePolicy([X509CertificateLoader.LoadCertificateFromFile(folder.File("ca.crt"))])
+            .Refusal(X509CertificateLoader.LoadCertificateFromFile(folder.File("trainer-1.crt"))));
+    }
+
     [Theory]
     [InlineData("a/b", "option --nodes: 'a/b' is not a node name")]
     [InlineData("x,x", "option --nodes: a name is listed twice")]
