@@ -37,6 +37,9 @@ const string Usage = """
           serves the checkpoints over HTTP (read-only, bearer token) until Ctrl-C; see docs/checkpoint-service.md
       orchestrator eval --checkpoint DIR|URL [--config run.yaml] [--token-file F] [--out DIR]
           evaluates one checkpoint (sample grid, Frechet distance) offline; a URL is downloaded and verified first
+      orchestrator certs make --out DIR [--nodes name,...] [--days N] [--ca DIR]
+          a development CA and a certificate per node (ECDSA, server and client auth) for cluster.tls; --ca: sign with
+          the CA an earlier run wrote to DIR instead of a new one; see docs/security.md
     """;
 
 using var cancel = new CancellationTokenSource();
@@ -61,6 +64,7 @@ try
         ["shards", "import", ..] => await ShardsCommand.ImportAsync(args, cancel.Token),
         ["eval", ..] => await EvalCommand.RunAsync(CommandLine.Parse(args, 1, EvalCommand.ValueOptions, new HashSet<string>()), cancel.Token),
         ["checkpoints", "serve", ..] => await CheckpointsCommand.ServeAsync(CommandLine.Parse(args, 2, CheckpointsCommand.ServeOptions, new HashSet<string>()), cancel.Token),
+        ["certs", "make", ..] => CertsCommand.Make(CommandLine.Parse(args, 2, CertsCommand.ValueOptions, new HashSet<string>())),
         ["checkpoints", "list", ..] => CheckpointsCommand.List(CommandLine.Parse(args, 2, CheckpointsCommand.ValueOptions, new HashSet<string>())),
         [] or ["help" or "--help" or "-h", ..] => PrintUsage(0),
         _ => PrintUsage(2, $"unknown command '{string.Join(' ', args)}'"),

@@ -36,11 +36,22 @@ internal sealed class RoleProcess : IDisposable
         }
     }
 
+    /// <summary>Whether the process has ended (its exit was seen).</summary>
+    public bool HasExited => _exited.Task.IsCompleted;
+
     public static RoleProcess Start(string name, string workingDirectory, params string[] args) =>
-        StartProgram(name, "dotnet", workingDirectory, [Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"), .. args]);
+        StartProgram(name, "dotnet", workingDirectory, [Executable, .. args]);
+
+    /// <summary>An `orchestrator` role with extra environment variables (secrets a spec names).</summary>
+    public static RoleProcess Start(string name, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartProgram(name, "dotnet", workingDirectory, [Executable, .. args], environment);
+
+    /// <summary>The built `orchestrator` program, which `dotnet` runs.</summary>
+    public static string Executable { get; } = Path.Combine(AppContext.BaseDirectory, "orchestrator.dll");
 
     /// <summary>Any program (prometheus, chromium) as a process of the test's, ended by its id on dispose.</summary>
-    public static RoleProcess StartProgram(string name, string program, string workingDirectory, IEnumerable<string> args)
+    public static RoleProcess StartProgram(
+        string name, string program, string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -56,6 +67,10 @@ internal sealed class RoleProcess : IDisposable
         start.Environment["MALLOC_ARENA_MAX"] = "2";
         // Every actor message goes through its serializer even within one process (docs/cluster.md).
         start.Environment["ORCHESTRATOR_VERIFY_SERIALIZATION"] = "1";
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var role = new RoleProcess(name, process);
         process.OutputDataReceived += (_, e) => role.Append(e.Data);

@@ -4,9 +4,14 @@ using Orchestrator.Core.Safetensors;
 
 namespace Orchestrator.Coordinator.Checkpointing;
 
-/// <summary>Fills a checkpoint's manifest fields (DESIGN.md, "Checkpoints") around captured tensors.</summary>
+/// <summary>
+/// Fills a checkpoint's manifest fields (DESIGN.md, "Checkpoints") around captured tensors. The manifest keeps the
+/// spec's text with literal secrets redacted (<see cref="RunSpecRedaction"/>): checkpoints are served to evaluators.
+/// </summary>
 public sealed class CheckpointContentFactory(RunSpec spec, string specText, long stepsPerEpoch)
 {
+    private readonly string _storedSpec = RunSpecRedaction.Redact(specText);
+
     public CheckpointContent Content(
         long completedSteps,
         int worldSize,
@@ -19,7 +24,7 @@ public sealed class CheckpointContentFactory(RunSpec spec, string specText, long
         SamplesSeen = completedSteps * spec.Train.GlobalBatch,
         WorldSize = worldSize,
         Seed = spec.Run.Seed,
-        RunSpec = specText,
+        RunSpec = _storedSpec,
         Metrics = metrics,
         Files = files,
     };

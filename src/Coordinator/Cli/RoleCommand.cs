@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orchestrator.Coordinator.Evaluation;
 using Orchestrator.Coordinator.Hosting;
 using Orchestrator.Coordinator.Telemetry;
@@ -22,6 +23,7 @@ public static class RoleCommand
     {
         var (spec, _, source) = TrainCommand.LoadSpec(command);
         spec = WithNodeAddress(spec, command);
+        using var tls = TrainCommand.LoadTls(spec);
         if (spec.Data.Synthetic is { } synthetic)
         {
             await ShardsCommand.MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
@@ -30,7 +32,14 @@ public static class RoleCommand
         var resume = TrainCommand.Resume(command, spec, fallback: "auto");
         await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "coordinator", command.PortNumber("metrics-port"), cancellationToken);
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, spec.Cluster.MinWorkers, spec.Cluster.MaxWorkers, cancellationToken);
-        var summary = await TrainCommand.RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer: null), coordinator.Completion.Task, cancellationToken);
+        // A coordinator that the cluster downs (the Split Brain Resolver on the minority side) must end, not wait for
+        // a run that its actor system can no longer finish.
+        var summary = await RunUntilTerminatedAsync(
+            RunHost.Build(spec, coordinator.Part, trainer: null, tls: tls), coordinator.Completion.Task, "coordinator", cancellationToken);
+        if (summary is null)
+        {
+            return 1;
+        }
         TrainCommand.PrintSummary(summary, data);
         await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
@@ -41,18 +50,13 @@ public static class RoleCommand
     {
         var (spec, specText, source) = TrainCommand.LoadSpec(command);
         spec = WithNodeAddress(spec, command);
+        using var tls = TrainCommand.LoadTls(spec);
         var data = await TrainCommand.OpenDataAsync(spec, source, cancellationToken);
         await using var telemetry = await TelemetryExport.StartAsync(spec.Telemetry, "trainer", command.PortNumber("metrics-port"), cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
-        var host = RunHost.Build(spec, coordinator: null, trainer.Part);
-        var system = host.Services.GetRequiredService<ActorSystem>();
-        var ended = Task.WhenAny(
-            trainer.Part.RunEnded.Task.ContinueWith(t => (string?)t.Result, TaskScheduler.Default),
-            system.WhenTerminated.ContinueWith(_ => (string?)null, TaskScheduler.Default)).Unwrap();
-        string? run = await TrainCommand.RunHostAsync(host, ended, cancellationToken);
+        string? run = await RunUntilTerminatedAsync(RunHost.Build(spec, coordinator: null, trainer.Part, tls: tls), trainer.Part.RunEnded.Task, "trainer", cancellationToken);
         if (run is null)
         {
-            await System.Console.Error.WriteLineAsync("error: this trainer node left the cluster (downed or shut down) before the run ended");
             return 1;
         }
         System.Console.WriteLine($"run '{run}' ended");
@@ -69,6 +73,7 @@ public static class RoleCommand
     {
         var (spec, _, _) = TrainCommand.LoadSpec(command);
         spec = WithNodeAddress(spec, command);
+        using var tls = TrainCommand.LoadTls(spec);
         Uri? url = null;
         if (command.Value("checkpoints-url") is { } given
             && (!Uri.TryCreate(given, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
@@ -93,22 +98,45 @@ public static class RoleCommand
         {
             System.Console.WriteLine($"evaluator: {status.Reason}");
         }
-        var host = RunHost.Build(spec, coordinator: null, trainer: null, evaluator.Part);
-        var system = host.Services.GetRequiredService<ActorSystem>();
         _ = events.Registered.Task.ContinueWith(
             t => System.Console.WriteLine($"evaluator: registered with run '{t.Result}'"), TaskContinuationOptions.OnlyOnRanToCompletion);
-        var ended = Task.WhenAny(
-            events.RunEnded.Task.ContinueWith(t => (string?)t.Result, TaskScheduler.Default),
-            system.WhenTerminated.ContinueWith(_ => (string?)null, TaskScheduler.Default)).Unwrap();
-        string? run = await TrainCommand.RunHostAsync(host, ended, cancellationToken);
+        string? run = await RunUntilTerminatedAsync(RunHost.Build(spec, coordinator: null, trainer: null, evaluator.Part, tls), events.RunEnded.Task, "evaluator", cancellationToken);
         if (run is null)
         {
-            await System.Console.Error.WriteLineAsync("error: this evaluator node left the cluster (downed or shut down) before the run ended");
             return 1;
         }
         System.Console.WriteLine($"run '{run}' ended");
         await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="host"/> until <paramref name="ended"/> completes (its failure is rethrown), or its actor
+    /// system terminates first: then a line on stderr says why (downed by the cluster, a TLS handshake refused, ...)
+    /// and the result is null, so the process exits with 1 instead of waiting for a run it can no longer take part in.
+    /// </summary>
+    private static async Task<T?> RunUntilTerminatedAsync<T>(IHost host, Task<T> ended, string role, CancellationToken cancellationToken)
+        where T : class
+    {
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var terminated = system.WhenTerminated.ContinueWith(_ => (T?)null, TaskScheduler.Default);
+        var finished = ended.ContinueWith(t => (T?)t.GetAwaiter().GetResult(), TaskScheduler.Default);
+        var result = await TrainCommand.RunHostAsync(host, Task.WhenAny(finished, terminated).Unwrap(), cancellationToken);
+        if (result is null)
+        {
+            string why = CoordinatedShutdown.Get(system).ShutdownReason switch
+            {
+                CoordinatedShutdown.ClusterDowningReason => "downed by the cluster: the Split Brain Resolver found this node on the side to down",
+                CoordinatedShutdown.ClusterLeavingReason => "it left the cluster",
+                CoordinatedShutdown.ClusterJoinUnsuccessfulReason =>
+                    "it could not join the cluster within cluster.join_timeout_seconds; with cluster.tls, a peer that refuses this node's " +
+                    "certificate closes the connection after the handshake, and the peer's log names the certificate and why (tls: refused ...)",
+                null => "no reason given",
+                var reason => reason.ToString() ?? reason.GetType().Name,
+            };
+            await System.Console.Error.WriteLineAsync($"error: this {role} node left the cluster before the run ended: its actor system stopped ({why})");
+        }
+        return result;
     }
 
     // Processes that share one spec differ in their own address: in a pod, --hostname is the pod's IP (docs/deployment.md).

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Orchestrator.Coordinator.Hosting;
 using Orchestrator.Coordinator.Run;
+using Orchestrator.Coordinator.Security;
 using Orchestrator.Coordinator.Telemetry;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
@@ -15,6 +16,7 @@ public static class TrainCommand
     public static async Task<int> RunAsync(CommandLine command, CancellationToken cancellationToken)
     {
         var (spec, specText, source) = LoadSpec(command);
+        using var tls = LoadTls(spec);
         if (spec.Data.Synthetic is { } synthetic)
         {
             await ShardsCommand.MakeSyntheticAsync(synthetic, spec.Telemetry.Progress, cancellationToken);
@@ -26,7 +28,7 @@ public static class TrainCommand
         int workers = spec.Cluster.WorkersPerNode;
         using var coordinator = await CoordinatorProcess.CreateAsync(data, resume, workers, workers, cancellationToken);
         using var trainer = TrainerProcess.Create(data, specText);
-        var summary = await RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer.Part), coordinator.Completion.Task, cancellationToken);
+        var summary = await RunHostAsync(RunHost.Build(spec, coordinator.Part, trainer.Part, tls: tls), coordinator.Completion.Task, cancellationToken);
         PrintSummary(summary, data);
         await telemetry.AwaitFinalScrapeAsync(cancellationToken);
         return 0;
@@ -42,6 +44,17 @@ public static class TrainCommand
         }
         System.Console.WriteLine($"run '{spec.Run.Name}' from {source}");
         return (spec, specText, source);
+    }
+
+    /// <summary>The node's TLS material (cluster.tls), read before anything heavy starts so that a bad file fails at once.</summary>
+    internal static ClusterTls? LoadTls(RunSpec spec)
+    {
+        var tls = ClusterTls.Load(spec.Cluster.Tls, line => System.Console.WriteLine(line));
+        if (tls is not null)
+        {
+            System.Console.WriteLine($"cluster: {tls.Describe()}");
+        }
+        return tls;
     }
 
     internal static async Task<RunData> OpenDataAsync(RunSpec spec, string source, CancellationToken cancellationToken)

@@ -12,6 +12,7 @@ using Orchestrator.Coordinator.Evaluation;
 using Orchestrator.Coordinator.Nodes;
 using Orchestrator.Coordinator.Protocol;
 using Orchestrator.Coordinator.Run;
+using Orchestrator.Coordinator.Security;
 using Orchestrator.Coordinator.Serving;
 using Orchestrator.Core.Checkpoints;
 using Orchestrator.Core.RunSpec;
@@ -62,7 +63,8 @@ public static class RunHost
     /// <summary>What an evaluator process runs: the evaluation, where checkpoints come from, and what it tells the process.</summary>
     public sealed record EvaluatorPart(CheckpointEvaluation Evaluation, ICheckpointSource Source, EvaluatorNodeEvents Events);
 
-    public static IHost Build(RunSpec spec, CoordinatorPart? coordinator, TrainerPart? trainer, EvaluatorPart? evaluator = null)
+    /// <summary>The host of one process; <paramref name="tls"/> is the node's TLS material when cluster.tls is set (null: plain TCP).</summary>
+    public static IHost Build(RunSpec spec, CoordinatorPart? coordinator, TrainerPart? trainer, EvaluatorPart? evaluator = null, ClusterTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var roles = new List<string>();
@@ -93,7 +95,13 @@ public static class RunHost
         builder.Services.AddAkka(SystemName, akka =>
         {
             akka.AddHocon(Hocon(spec.Cluster, spec.Run.Name), HoconAddMode.Prepend)
-                .WithRemoting(spec.Cluster.Hostname, spec.Cluster.Port)
+                .WithRemoting(new RemoteOptions
+                {
+                    HostName = spec.Cluster.Hostname,
+                    Port = spec.Cluster.Port,
+                    EnableSsl = tls is not null,
+                    Ssl = tls?.Remoting() ?? new SslOptions(),
+                })
                 .WithClustering(new ClusterOptions { Roles = [.. roles], SeedNodes = [.. spec.Cluster.SeedNodes] })
                 .AddStartup(new StartupTask((system, _) => ClusterMembership.JoinAsync(system, spec.Cluster, spec.Run.Name)))
                 .WithActors((system, registry) => StartActors(system, registry, spec, coordinator, trainer, evaluator));
@@ -112,6 +120,7 @@ public static class RunHost
         akka.log-dead-letters-during-shutdown = off
         {{ClusterMessageSerializer.Hocon}}
         akka.actor.serialize-messages = {{(VerifySerialization ? "on" : "off")}}
+        {{(VerifySerialization ? ProcessLocalEventSerializer.Hocon : "")}}
         akka.cluster.log-info = off
         akka.remote.log-remote-lifecycle-events = off
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off
@@ -121,6 +130,7 @@ public static class RunHost
         akka.cluster.failure-detector.heartbeat-interval = 1s
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 4s
         akka.cluster.run-coordinated-shutdown-when-down = on
+        akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {{(cluster.JoinTimeoutSeconds > 0 ? cluster.JoinTimeoutSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s" : "off")}}
         """);
 
     private static void StartActors(

@@ -97,6 +97,8 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         Forming,
         Training,
         Finishing,
+        /// <summary>Completed or failed: membership changes no longer matter, and nothing is written again.</summary>
+        Ended,
     }
 
     protected override void PreStart()
@@ -116,6 +118,14 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
     private void HandleRegister(RegisterTrainerNode node)
     {
         Sender.Tell(new TrainerNodeAccepted(_settings.RunName), Self);
+        if (_phase == Phase.Ended)
+        {
+            if (_settings.Completion.Task.IsCompletedSuccessfully)
+            {
+                Sender.Tell(new RunEnded(_settings.RunName), Self);
+            }
+            return;
+        }
         Context.Watch(node.Node);
         _unreachable.Remove(node.Node.Path.Address);
         if (!_roster.Register(node))
@@ -169,6 +179,11 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
                 _savesInFlight.Remove(step);
                 _log.Warning("the checkpoint of step {0} was being written by the lost node; the next one will be", step);
             }
+        }
+        if (_phase == Phase.Ended)
+        {
+            // Trainers leave as soon as they hear RunEnded; the finished run's records stay as they are.
+            return;
         }
         _log.Warning("trainer node {0} lost ({1}); {2} worker(s) offered", where, why, _roster.OfferedWorkers);
         _settings.Journal.Membership("node_lost", where, _roster.OfferedWorkers);
@@ -303,7 +318,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
 
     private void HandleRegroup(Regroup regroup)
     {
-        if (regroup.Generation != _generation || _phase is Phase.Waiting or Phase.Finishing)
+        if (regroup.Generation != _generation || _phase is Phase.Waiting or Phase.Finishing or Phase.Ended)
         {
             return;
         }
@@ -443,7 +458,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
 
     private void EvaluatorsLost(Func<IActorRef, bool> match, string where, string why, bool mayReturn)
     {
-        if (!_evaluators.Registered.Any(match))
+        if (_phase == Phase.Ended || !_evaluators.Registered.Any(match))
         {
             return;
         }
@@ -511,6 +526,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
         {
             node.Tell(new RunEnded(_settings.RunName), Self);
         }
+        _phase = Phase.Ended;
         _settings.Completion.TrySetResult(_settings.Journal.Finish());
     }
 
@@ -541,6 +557,7 @@ public sealed class RunCoordinatorActor : ReceiveActor, IWithTimers
 
     private void Fail(string reason)
     {
+        _phase = Phase.Ended;
         _log.Error(reason);
         _runSpan?.SetStatus(ActivityStatusCode.Error, reason);
         _settings.Completion.TrySetException(new InvalidOperationException(reason));

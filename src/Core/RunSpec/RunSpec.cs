@@ -246,6 +246,34 @@ public sealed record ClusterSection
     public int DataPlanePort { get; init; }
     /// <summary>How long an unreachable node may stay unreachable before the Split Brain Resolver downs it.</summary>
     public double DownAfterSeconds { get; init; } = 7;
+    /// <summary>
+    /// How long a node may try to join through its seed nodes before it gives up and exits (1); 0 keeps trying. Under a
+    /// supervisor that restarts it (Kubernetes), a limit turns a node that can never join (a certificate its peers
+    /// refuse, a wrong address) into a visible restart instead of a quiet wait.
+    /// </summary>
+    public double JoinTimeoutSeconds { get; init; }
+    /// <summary>Akka remoting over TLS with mutual authentication (docs/security.md); absent: plain TCP.</summary>
+    public TlsSection? Tls { get; init; }
+}
+
+/// <summary>
+/// This node's certificate and key and the CA certificates it trusts, as PEM (docs/security.md). Every node presents
+/// its certificate and accepts only peers whose certificate chains to a certificate of <see cref="Ca"/>. Each value is
+/// a file path (a mounted Kubernetes Secret: tls.crt, tls.key, ca.crt) or the PEM text itself; a private key written
+/// into the spec is redacted from the copy of the spec in every checkpoint manifest.
+/// </summary>
+public sealed record TlsSection
+{
+    /// <summary>This node's certificate (PEM), optionally followed by its intermediate CA certificates.</summary>
+    public string Certificate { get; init; } = "";
+    /// <summary>This node's private key (PEM: PKCS#8, encrypted PKCS#8, PKCS#1 RSA or SEC1 EC).</summary>
+    public string Key { get; init; } = "";
+    /// <summary>The trusted CA certificates (PEM bundle); during a rotation, the old and the new CA.</summary>
+    public string Ca { get; init; } = "";
+    /// <summary>File holding the password of an encrypted key.</summary>
+    public string KeyPasswordFile { get; init; } = "";
+    /// <summary>Environment variable holding the password of an encrypted key.</summary>
+    public string KeyPasswordEnv { get; init; } = "";
 }
 
 /// <summary>

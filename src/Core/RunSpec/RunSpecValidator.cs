@@ -266,6 +266,9 @@ public static class RunSpecValidator
         Positive(e, "cluster.bucket_mib", cluster.BucketMib);
         OneOf(e, "cluster.transfer_dtype", cluster.TransferDtype, "float32", "bfloat16", "float16");
         Positive(e, "cluster.down_after_seconds", cluster.DownAfterSeconds);
+        AtLeast(e, "cluster.join_timeout_seconds", cluster.JoinTimeoutSeconds, 0);
+        // With TLS the remoting transport's scheme is akka.ssl.tcp, and a node dials only addresses of its own scheme.
+        string scheme = cluster.Tls is null ? "akka.tcp" : "akka.ssl.tcp";
         for (var i = 0; i < cluster.SeedNodes.Count; i++)
         {
             var node = cluster.SeedNodes[i];
@@ -273,12 +276,33 @@ public static class RunSpecValidator
                 || uri.UserInfo.Length == 0 || uri.Port <= 0)
             {
                 e.Add($"cluster.seed_nodes[{Show(i)}]", "not an Akka address", Show(node),
-                    "an address such as akka.tcp://orchestrator@10.0.0.1:4053");
+                    $"an address such as {scheme}://orchestrator@10.0.0.1:4053");
             }
+            else if (uri.Scheme != scheme)
+            {
+                e.Add($"cluster.seed_nodes[{Show(i)}]", cluster.Tls is null ? "a TLS address without cluster.tls" : "a plain address with cluster.tls set",
+                    Show(node), $"the scheme {scheme}://");
+            }
+        }
+        if (cluster.Tls is { } tls)
+        {
+            CheckTls(tls, e);
         }
         if (cluster.Discovery is { } discovery)
         {
             CheckDiscovery(discovery, cluster.SeedNodes.Count, runName, e);
+        }
+    }
+
+    private static void CheckTls(TlsSection tls, RunSpecErrors e)
+    {
+        NotBlank(e, "cluster.tls.certificate", tls.Certificate);
+        NotBlank(e, "cluster.tls.key", tls.Key);
+        NotBlank(e, "cluster.tls.ca", tls.Ca);
+        if (tls.KeyPasswordFile.Length > 0 && tls.KeyPasswordEnv.Length > 0)
+        {
+            e.Add("cluster.tls.key_password_env", "set together with cluster.tls.key_password_file", Show(tls.KeyPasswordEnv),
+                "either key_password_file or key_password_env, not both");
         }
     }
 

@@ -133,14 +133,36 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_trainer_leaving_after_the_run_finished_writes_nothing_more()
+    {
+        RunOneStepToTheReplicas([1, 1]);
+        FinishReplicas(1, "same", "same");
+        var summary = await _completion.Task.WaitAsync(RunTimeout);
+        _nodes[0].ExpectMsg<RunEnded>();
+        var before = ReadShared(summary.MetricsPath);
+
+        // The trainers exit once they hear RunEnded; the coordinator sees them go.
+        var watcher = CreateTestProbe("watcher");
+        watcher.Watch(_nodes[1].Ref);
+        Sys.Stop(_nodes[1].Ref);
+        watcher.ExpectTerminated(_nodes[1].Ref);
+        // The coordinator's death notice came with the watcher's; an answer to Identify comes after it is handled.
+        watcher.Send(_coordinator, new Identify(1));
+        watcher.ExpectMsg<ActorIdentity>();
+
+        Assert.Equal(before, ReadShared(summary.MetricsPath));
+        var records = MetricsRecords(summary.MetricsPath);
+        Assert.Single(Events(records, "finish"));
+        Assert.Single(Events(records, "replicas"));
+        // A node that registers late hears that the run is over.
+        Register(0);
+        _nodes[0].ExpectMsg<RunEnded>();
+    }
+
+    [Fact]
     public async Task Replicas_that_end_with_different_weights_fail_the_run_naming_the_ranks()
     {
-        Start([2], minWorkers: 2, totalSteps: 1, checkpointEvery: 10);
-        Ready();
-        RunSteps(0, 1.0);
-        SaveCheckpoint(step: 1);
-        _evaluator.ExpectMsg<EvaluateCheckpoint>();
-        _evaluator.Reply(new EvaluationFailed(1, "skipped"));
+        RunOneStepToTheReplicas([2]);
 
         FinishReplicas(1, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb");
 
@@ -497,6 +519,17 @@ public sealed class RunCoordinatorActorTests : Akka.TestKit.Xunit2.TestKit
         string directory = Path.Combine(_folder.Path, "checkpoints", CheckpointStore.FolderName(step));
         _checkpointer.Send(_coordinator, new CheckpointSaved(step, directory, 0.01));
         return directory;
+    }
+
+    /// <summary>A run of one step on two workers up to the fingerprints: its checkpoint saved, its evaluation answered.</summary>
+    private void RunOneStepToTheReplicas(int[] workersPerNode)
+    {
+        Start(workersPerNode, minWorkers: 2, totalSteps: 1, checkpointEvery: 10);
+        Ready();
+        RunSteps(0, 1.0);
+        SaveCheckpoint(step: 1);
+        _evaluator.ExpectMsg<EvaluateCheckpoint>();
+        _evaluator.Reply(new EvaluationFailed(1, "skipped"));
     }
 
     private void FinishReplicas(long steps, params string[] fingerprints)

@@ -81,10 +81,17 @@ public sealed class RunSpecValidatorTests
         { "cluster: { collective_timeout_seconds: 0 }", "cluster.collective_timeout_seconds", "0", "a number > 0" },
         { "cluster: { data_plane_port: -1 }", "cluster.data_plane_port", "-1", "an integer in [0, 65535]" },
         { "cluster: { down_after_seconds: 0 }", "cluster.down_after_seconds", "0", "a number > 0" },
+        { "cluster: { join_timeout_seconds: -1 }", "cluster.join_timeout_seconds", "-1", "a number >= 0" },
         { "cluster: { bucket_mib: 0 }", "cluster.bucket_mib", "0", "a number > 0" },
         { "cluster: { transfer_dtype: int8 }", "cluster.transfer_dtype", "\"int8\"", "one of float32, bfloat16, float16" },
         { "cluster: { seed_nodes: [ \"10.0.0.1:4053\" ] }", "cluster.seed_nodes[0]", "\"10.0.0.1:4053\"", "an address such as akka.tcp://" },
         { "cluster: { seed_nodes: [ \"akka.tcp://orchestrator@10.0.0.1:4053\" ], discovery: { endpoints: [ \"10.0.0.1:8558\" ], required_contact_points: 1 } }", "cluster.discovery", "1 seed nodes", "either seed_nodes or discovery, not both" },
+        { "cluster: { seed_nodes: [ \"akka.ssl.tcp://orchestrator@10.0.0.1:4053\" ] }", "cluster.seed_nodes[0]", "\"akka.ssl.tcp://orchestrator@10.0.0.1:4053\"", "the scheme akka.tcp://" },
+        { "cluster: { seed_nodes: [ \"akka.tcp://orchestrator@10.0.0.1:4053\" ], tls: { certificate: n.crt, key: n.key, ca: ca.crt } }", "cluster.seed_nodes[0]", "\"akka.tcp://orchestrator@10.0.0.1:4053\"", "the scheme akka.ssl.tcp://" },
+        { "cluster: { tls: { certificate: \"\", key: n.key, ca: ca.crt } }", "cluster.tls.certificate", "\"\"", "a non-empty string" },
+        { "cluster: { tls: { certificate: n.crt, ca: ca.crt } }", "cluster.tls.key", "\"\"", "a non-empty string" },
+        { "cluster: { tls: { certificate: n.crt, key: n.key } }", "cluster.tls.ca", "\"\"", "a non-empty string" },
+        { "cluster: { tls: { certificate: n.crt, key: n.key, ca: ca.crt, key_password_file: p, key_password_env: P } }", "cluster.tls.key_password_env", "\"P\"", "either key_password_file or key_password_env, not both" },
         { "cluster: { discovery: { method: dns, endpoints: [ \"10.0.0.1:8558\" ], required_contact_points: 1 } }", "cluster.discovery.method", "\"dns\"", "one of config" },
         { "cluster: { discovery: { endpoints: [] } }", "cluster.discovery.endpoints", "[]", "the management endpoints (host:port) of the nodes" },
         { "cluster: { discovery: { endpoints: [ \"10.0.0.1\" ], required_contact_points: 1 } }", "cluster.discovery.endpoints[0]", "\"10.0.0.1\"", "an endpoint such as 10.0.0.5:8558" },
@@ -130,6 +137,7 @@ public sealed class RunSpecValidatorTests
     [InlineData("telemetry: { otlp_endpoint: \"https://collector:4318/v1\" }")]
     [InlineData("telemetry: { prometheus: { host: \"*\", port: 0, final_scrape_seconds: 0 } }")]
     [InlineData("cluster: { seed_nodes: [ \"akka.tcp://orchestrator@10.0.0.1:4053\" ] }")]
+    [InlineData("cluster: { seed_nodes: [ \"akka.ssl.tcp://orchestrator@10.0.0.1:4053\" ], tls: { certificate: n.crt, key: n.key, ca: ca.crt, key_password_env: P } }")]
     [InlineData("cluster: { discovery: { method: config, endpoints: [ \"10.0.0.1:8558\", \"coordinator.local:65535\" ], management_port: 1, required_contact_points: 2 } }")]
     [InlineData("train: { steps: 0, epochs: 1 }")]
     [InlineData("diffusion: { cfg_dropout: 1, ema_decay: 0 }")]
