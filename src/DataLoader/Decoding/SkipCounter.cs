@@ -2,43 +2,15 @@ using Orchestrator.Core.Telemetry;
 
 namespace Orchestrator.DataLoader.Decoding;
 
-/// <summary>Thread-safe counts of skipped rows per reason; each skip is also reported (shard, row, reason) to a log callback.</summary>
-public sealed class SkipCounter(Action<string>? log = null)
+/// <summary>Counts of skipped rows per reason; each skip is also reported (shard, row, reason) to a log callback.</summary>
+public sealed class SkipCounter(Action<string>? log = null) : ReasonCounts<RowSkipReason>
 {
-    private readonly long[] _counts = new long[Enum.GetValues<RowSkipReason>().Length];
-    private readonly Action<string>? _log = log;
-
-    /// <summary>Rows skipped so far, all reasons together.</summary>
-    public long Total
-    {
-        get
-        {
-            long total = 0;
-            for (int i = 0; i < _counts.Length; i++)
-            {
-                total += Interlocked.Read(ref _counts[i]);
-            }
-
-            return total;
-        }
-    }
-
-    /// <summary>Rows skipped so far for <paramref name="reason"/>.</summary>
-    public long Count(RowSkipReason reason) => Interlocked.Read(ref _counts[(int)reason]);
-
-    /// <summary>The counts as text, e.g. "none" or "Undecodable 2, MissingImage 1".</summary>
-    public string Describe()
-    {
-        var parts = Enum.GetValues<RowSkipReason>().Where(r => Count(r) > 0).Select(r => $"{r} {Count(r)}").ToList();
-        return parts.Count == 0 ? "none" : string.Join(", ", parts);
-    }
-
     /// <summary>Counts one skipped row; <paramref name="row"/> is the row's index within <paramref name="shard"/>.</summary>
     public void Record(RowSkipReason reason, string shard, long row, string? detail = null)
     {
-        Interlocked.Increment(ref _counts[(int)reason]);
+        Increment(reason);
         OrchestratorTelemetry.AddRowsSkipped(1, reason.ToString());
-        _log?.Invoke(detail is null
+        log?.Invoke(detail is null
             ? $"Skipped row {row} of shard {shard}: {reason}."
             : $"Skipped row {row} of shard {shard}: {reason} ({detail}).");
     }

@@ -88,7 +88,8 @@ public static class SyntheticShapes
         return new SyntheticScene(colourA, shapeA, relation, colourB, shapeB);
     }
 
-    private static void Draw(SKCanvas canvas, int shape, SKColor colour, SKPoint centre, float half)
+    /// <summary>Draws the filled shape <paramref name="shape"/> of <see cref="Shapes"/>, <paramref name="half"/> pixels from centre to edge.</summary>
+    internal static void Draw(SKCanvas canvas, int shape, SKColor colour, SKPoint centre, float half)
     {
         using var paint = new SKPaint { Color = colour, IsAntialias = true, Style = SKPaintStyle.Fill };
         switch (shape)

@@ -65,7 +65,7 @@ public static class SyntheticVideo
                 _ => (0.5f, 0.5f, 0.38f - (0.3f * t)),
             };
             canvas.Clear(SyntheticShapes.Background);
-            Draw(canvas, scene.Shape, SyntheticShapes.Palette[scene.Colour], new SKPoint(x * size, y * size), h * size);
+            SyntheticShapes.Draw(canvas, scene.Shape, SyntheticShapes.Palette[scene.Colour], new SKPoint(x * size, y * size), h * size);
             canvas.Flush();
             pixels.Add(bitmap.GetPixelSpan().ToArray());
         }
@@ -73,30 +73,5 @@ public static class SyntheticVideo
         byte[] mp4 = Mp4Encoder.Encode(pixels, size, size, fps, Encoder);
         string key = index.ToString("D9", CultureInfo.InvariantCulture);
         return new SyntheticVideoRow(key, scene.Caption, mp4, size, frames, fps);
-    }
-
-    private static void Draw(SKCanvas canvas, int shape, SKColor colour, SKPoint centre, float half)
-    {
-        using var paint = new SKPaint { Color = colour, IsAntialias = true, Style = SKPaintStyle.Fill };
-        switch (shape)
-        {
-            case 0:
-                canvas.DrawCircle(centre, half, paint);
-                break;
-            case 1:
-                canvas.DrawRect(centre.X - half, centre.Y - half, 2 * half, 2 * half, paint);
-                break;
-            default:
-                using (var path = new SKPath())
-                {
-                    path.MoveTo(centre.X, centre.Y - half);
-                    path.LineTo(centre.X + half, centre.Y + half);
-                    path.LineTo(centre.X - half, centre.Y + half);
-                    path.Close();
-                    canvas.DrawPath(path, paint);
-                }
-
-                break;
-        }
     }
 }

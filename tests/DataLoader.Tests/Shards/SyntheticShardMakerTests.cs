@@ -25,7 +25,7 @@ public sealed class SyntheticShardMakerTests
         Assert.Equal(3, set.TrainShards.Count);
         Assert.Single(set.ValidationShards);
         Assert.Equal((60L, 60L), progress[^1]);
-        Assert.True(File.Exists(Path.Combine(spec.TrainDir, SyntheticShardMaker.MarkerName)));
+        Assert.True(File.Exists(Path.Combine(spec.TrainDir, SyntheticSetWriter.MarkerName)));
 
         await using (ParquetReader reader = await ParquetReader.CreateAsync(set.TrainShards[0], null, default))
         {
