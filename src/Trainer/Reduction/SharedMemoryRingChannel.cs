@@ -305,9 +305,21 @@ internal sealed unsafe partial class SharedMemoryRingChannel : RingChannel
 
     private static MemoryMappedFile? TryCreate(string path, long bytes)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
         try
         {
-            return TryMap(new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete), bytes, create: true);
+            // Owner-only: no other user of the host can open it in the moment before it is unlinked.
+            var owner = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            return TryMap(new FileStream(path, owner), bytes, create: true);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
