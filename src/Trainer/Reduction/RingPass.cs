@@ -364,9 +364,18 @@ internal sealed class RingPass<T>
     {
         _readable.Clear();
         _writable.Clear();
-        // Both must prepare (a shared-memory side raises its sleeping flag), so no short-circuit.
-        bool sleep = (!receiving || _left.PrepareReceiveWait(_wanted, _readable, _writable))
-            & (!sending || _right.PrepareSendWait(_readable, _writable));
+        // Both must prepare (a shared-memory side raises its sleeping flag); a failure found here names the side that found it.
+        bool sleep = true;
+        if (receiving)
+        {
+            _receiving = true;
+            sleep &= _left.PrepareReceiveWait(_wanted, _readable, _writable);
+        }
+        if (sending)
+        {
+            _receiving = false;
+            sleep &= _right.PrepareSendWait(_readable, _writable);
+        }
         if (sleep && _readable.Count + _writable.Count > 0)
         {
             var slice = _framePending || _sendDone ? s_pollSlice : TimeSpan.FromTicks(Math.Min(s_pollSlice.Ticks, _keepAlive.Ticks));
