@@ -2,7 +2,7 @@
 # Side by side, in one run: PyTorch's Gloo all-reduce (../shared/bench/anchors/gloo_allreduce.py N) against the
 # project's reducer, TcpRingAllReduce (bench/AllReduce), both with N real processes on loopback, float32 buffers
 # of 1, 16, 64 and 256 MiB, same timing recipe (2 warm-ups, a barrier, the mean of max(3, min(20, 2e9/bytes)) calls).
-# usage: bench/allreduce.sh N [--rounds R] [any bench/AllReduce option, e.g. --piece-kib 256 --wire bfloat16]
+# usage: bench/allreduce.sh N [--rounds R] [any bench/AllReduce option, e.g. --piece-kib 256 --wire bfloat16 --transport tcp]
 #   --rounds  alternate anchor and ours R times (default 1) and keep each side's best busbw per size,
 #             so that a burst of load from elsewhere does not decide the ratio
 # Prints per size: "size MiB: busbw ours X GB/s, gloo Y GB/s, ratio X/Y", busbw = algbw * 2(N-1)/N as gloo's script computes.
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 1 ] || ! [[ "$1" =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: bench/allreduce.sh N [--rounds R] [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16]" >&2
+    echo "usage: bench/allreduce.sh N [--rounds R] [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16] [--transport auto|tcp]" >&2
     exit 2
 fi
 world=$1

@@ -5,7 +5,7 @@ using Orchestrator.Trainer.Reduction;
 namespace Orchestrator.Bench.AllReduce;
 
 /// <summary>
-/// usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16]
+/// usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16] [--transport auto|tcp]
 /// Starts N copies of itself (one ring member each) on 127.0.0.1 and times SumAsync on float32 buffers of
 /// 1, 16, 64 and 256 MiB exactly as gloo_allreduce.py does: buffers of ones, 2 warm-up calls, a barrier,
 /// then the mean of max(3, min(20, 2e9 / bytes)) calls. Rank 0 prints one line per size in the anchor's shape:
@@ -25,7 +25,7 @@ internal static class Program
         catch (ArgumentException error)
         {
             Console.Error.WriteLine($"Orchestrator.Bench.AllReduce: {error.Message}");
-            Console.Error.WriteLine("usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16]");
+            Console.Error.WriteLine("usage: Orchestrator.Bench.AllReduce N [--piece-kib K] [--socket-kib K] [--wire float32|bfloat16|float16] [--transport auto|tcp]");
             return 2;
         }
     }
@@ -88,6 +88,10 @@ internal static class Program
         var generation = new RingGeneration(1, rank, peers.Split(','));
         using var ring = await TcpRingAllReduce.ConnectAsync(listener, generation, options, CancellationToken.None);
         var barrier = new long[1];
+        if (rank == 0)
+        {
+            Console.WriteLine($"ours transport: to the right {ring.RightTransport}, from the left {ring.LeftTransport}");
+        }
         foreach (int bytes in s_sizes)
         {
             var buffer = new float[bytes / 4];
@@ -124,7 +128,9 @@ internal static class Program
                 "--socket-kib" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int kib) && kib >= 4 =>
                     options with { SocketBufferBytes = kib * 1024 },
                 "--wire" when Enum.TryParse<RingWireFormat>(value, ignoreCase: true, out var wire) => options with { WireFormat = wire },
-                _ => throw new ArgumentException($"option {args[i]} {value} is not understood; expected --piece-kib K, --socket-kib K (4 or more) or --wire float32|bfloat16|float16"),
+                "--transport" when value is "auto" or "tcp" => options with { SharedMemory = value == "auto" },
+                _ => throw new ArgumentException(
+                    $"option {args[i]} {value} is not understood; expected --piece-kib K, --socket-kib K (4 or more), --wire float32|bfloat16|float16 or --transport auto|tcp"),
             };
         }
         return options;

@@ -25,6 +25,9 @@ internal sealed class RoleProcess : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The process id (for what it leaves behind under its id, such as shared-memory ring files).</summary>
+    public int Id => _process.Id;
+
     public string Output
     {
         get

@@ -9,11 +9,16 @@ namespace Orchestrator.Trainer.Reduction;
 /// the world size; the accepting side answers with a status and a reason. A connection from an older
 /// generation is refused for good (the connector is stale); one from a newer generation is refused
 /// with "listener behind", and the connector retries until its timeout while this side catches up.
+/// The hello also says whether the connector may use shared memory and which host it is on; when both ends
+/// allow it and share the host, the reply says so and the connection's bytes go through shared memory
+/// (<see cref="SharedMemoryRingChannel"/>), set up over the same socket.
 /// </summary>
 internal static class RingHandshake
 {
     private const uint Magic = 0x474E4952;
-    private const int HelloBytes = 20;
+    private const int KeyBytes = 32;
+    private const int HelloBytes = 24 + KeyBytes;
+    private const int ReplyBytes = 20;
     private static readonly TimeSpan s_pollSlice = TimeSpan.FromMilliseconds(20);
 
     private enum Status
@@ -25,7 +30,7 @@ internal static class RingHandshake
     }
 
     /// <summary>Connects to the right neighbour; throws when refused, or when <paramref name="stop"/> fires.</summary>
-    public static Socket ConnectRight(RingGeneration ring, TcpRingOptions options, CancellationToken stop)
+    public static RingChannel ConnectRight(RingGeneration ring, TcpRingOptions options, CancellationToken stop)
     {
         int right = ring.Right;
         string endpoint = ring.Peers[right];
@@ -35,7 +40,10 @@ internal static class RingHandshake
         BinaryPrimitives.WriteInt64LittleEndian(hello[4..], ring.Generation);
         BinaryPrimitives.WriteInt32LittleEndian(hello[12..], ring.Rank);
         BinaryPrimitives.WriteInt32LittleEndian(hello[16..], ring.WorldSize);
-        Span<byte> reply = stackalloc byte[16];
+        var key = options.SharedMemory ? SharedMemoryRingChannel.HostKey : null;
+        BinaryPrimitives.WriteInt32LittleEndian(hello[20..], key is null ? 0 : 1);
+        key?.CopyTo(hello[24..]);
+        Span<byte> reply = stackalloc byte[ReplyBytes];
         while (true)
         {
             stop.ThrowIfCancellationRequested();
@@ -55,8 +63,10 @@ internal static class RingHandshake
                     string why = Encoding.UTF8.GetString(reason);
                     switch (status)
                     {
+                        case Status.Accepted when (RingTransport)BinaryPrimitives.ReadInt32LittleEndian(reply[16..]) == RingTransport.SharedMemory:
+                            return SharedMemoryRingChannel.Offer(socket, SharedMemoryRingChannel.Capacity(options));
                         case Status.Accepted:
-                            return socket;
+                            return new TcpRingChannel(socket);
                         case Status.ListenerBehind:
                             socket.Dispose();
                             stop.WaitHandle.WaitOne(s_pollSlice);
@@ -84,7 +94,7 @@ internal static class RingHandshake
     }
 
     /// <summary>Accepts the left neighbour of this generation, refusing (and answering) every other caller.</summary>
-    public static Socket AcceptLeft(RingListener listener, RingGeneration ring, TcpRingOptions options, CancellationToken stop)
+    public static RingChannel AcceptLeft(RingListener listener, RingGeneration ring, TcpRingOptions options, CancellationToken stop)
     {
         Span<byte> hello = stackalloc byte[HelloBytes];
         while (true)
@@ -101,12 +111,15 @@ internal static class RingHandshake
                 using (stop.Register(socket.Dispose))
                 {
                     ReceiveExactly(socket, hello);
-                }
-                var (status, reason) = Judge(ring, hello);
-                Reply(socket, status, ring.Generation, reason);
-                if (status == Status.Accepted)
-                {
-                    return socket;
+                    var (status, reason) = Judge(ring, hello);
+                    var transport = status == Status.Accepted && SameHost(options, hello) ? RingTransport.SharedMemory : RingTransport.Tcp;
+                    Reply(socket, status, ring.Generation, reason, transport);
+                    if (status == Status.Accepted)
+                    {
+                        return transport == RingTransport.SharedMemory
+                            ? SharedMemoryRingChannel.Join(socket, SharedMemoryRingChannel.Capacity(options))
+                            : new TcpRingChannel(socket);
+                    }
                 }
                 socket.Dispose();
             }
@@ -136,14 +149,20 @@ internal static class RingHandshake
         return (Status.Accepted, "");
     }
 
-    private static void Reply(Socket socket, Status status, long generation, string reason)
+    // Both ends allow shared memory and are on the same host (boot, network and mount namespaces).
+    private static bool SameHost(TcpRingOptions options, ReadOnlySpan<byte> hello) =>
+        options.SharedMemory && SharedMemoryRingChannel.HostKey is { } key
+        && BinaryPrimitives.ReadInt32LittleEndian(hello[20..]) == 1 && hello.Slice(24, KeyBytes).SequenceEqual(key);
+
+    private static void Reply(Socket socket, Status status, long generation, string reason, RingTransport transport)
     {
         var text = Encoding.UTF8.GetBytes(reason);
-        var reply = new byte[16 + text.Length];
+        var reply = new byte[ReplyBytes + text.Length];
         BinaryPrimitives.WriteInt32LittleEndian(reply, (int)status);
         BinaryPrimitives.WriteInt64LittleEndian(reply.AsSpan(4), generation);
         BinaryPrimitives.WriteInt32LittleEndian(reply.AsSpan(12), text.Length);
-        text.CopyTo(reply, 16);
+        BinaryPrimitives.WriteInt32LittleEndian(reply.AsSpan(16), (int)transport);
+        text.CopyTo(reply, ReplyBytes);
         socket.Send(reply);
     }
 

@@ -10,9 +10,10 @@ namespace Orchestrator.Trainer.Reduction;
 /// clusters of workstations"): N - 1 reduce-scatter steps, then N - 1 all-gather steps. At step s rank r
 /// sends segment (r - s) mod N to the right and receives segment (r - s - 1) mod N from the left.
 /// Segments are cut into pieces, and piece j of a segment is forwarded as soon as it has been received
-/// and reduced. One thread drives both non-blocking sockets (send whenever the right socket takes bytes,
+/// and reduced. One thread drives both non-blocking channels (send whenever the right one takes bytes,
 /// receive whenever the left one has some), so sending, receiving and adding overlap without handing
-/// work between threads, which costs a scheduler wake-up per piece on a busy machine.
+/// work between threads, which costs a scheduler wake-up per piece on a busy machine. A shared-memory
+/// channel hands received pieces out in place, and they are added straight from there into the buffer.
 /// While the sender has nothing ready it sends keep-alives, so a receiver's timeout only fires at the
 /// member that really waits on a silent peer; that member's failure travels round as an Abort frame.
 /// </summary>
@@ -23,8 +24,8 @@ internal sealed class RingPass<T>
 
     private readonly RingGeneration _ring;
     private readonly TimeSpan _timeout;
-    private readonly Socket _left;
-    private readonly Socket _right;
+    private readonly RingChannel _left;
+    private readonly RingChannel _right;
     private readonly T[] _buffer;
     private readonly RingOperation _operation;
     private readonly RingWireFormat _wire;
@@ -38,6 +39,7 @@ internal sealed class RingPass<T>
     private readonly List<Socket> _readable = new(1);
     private readonly List<Socket> _writable = new(1);
     private Exception? _failure;
+    private bool _receiving;
 
     // Sender: the frame being sent (header, then an optional body in the buffer or the send scratch).
     private Cursor _sendCursor;
@@ -61,8 +63,9 @@ internal sealed class RingPass<T>
     private bool _inBodyInScratch;
     private long _reducedPieces;
     private long _firstStepPieces;
+    private int _wanted = 1;
 
-    public RingPass(TcpRingAllReduce owner, Socket left, Socket right, T[] buffer, RingOperation operation, RingWireFormat wire,
+    public RingPass(TcpRingAllReduce owner, RingChannel left, RingChannel right, T[] buffer, RingOperation operation, RingWireFormat wire,
         long sequence, byte[] receiveScratch, byte[] sendScratch)
     {
         _ring = owner.Generation;
@@ -99,7 +102,7 @@ internal sealed class RingPass<T>
         var clock = Stopwatch.StartNew();
         var lastReceived = clock.Elapsed;
         var lastSent = clock.Elapsed;
-        bool receiving = true;
+        _receiving = true;
         try
         {
             while (!(_sendDone && _receiveDone))
@@ -109,13 +112,13 @@ internal sealed class RingPass<T>
                     return;
                 }
                 bool progressed = false;
-                receiving = false;
+                _receiving = false;
                 if (!_sendDone && PumpSend(clock.Elapsed - lastSent))
                 {
                     lastSent = clock.Elapsed;
                     progressed = true;
                 }
-                receiving = true;
+                _receiving = true;
                 if (!_receiveDone && PumpReceive())
                 {
                     lastReceived = clock.Elapsed;
@@ -129,17 +132,17 @@ internal sealed class RingPass<T>
                 {
                     throw new SocketException((int)SocketError.TimedOut);
                 }
-                receiving = false;
+                _receiving = false;
                 if (_framePending && clock.Elapsed - lastSent > _timeout)
                 {
                     throw new SocketException((int)SocketError.TimedOut);
                 }
-                Wait();
+                Wait(receiving: !_receiveDone, sending: _framePending);
             }
         }
         catch (Exception error)
         {
-            Fail(Classify(error, receiving ? _ring.Left : _ring.Right, receiving ? "waiting for data from" : "sending to"));
+            Fail(Classify(error, _receiving ? _ring.Left : _ring.Right, _receiving ? "waiting for data from" : "sending to"));
             PassOnFailure();
         }
     }
@@ -155,14 +158,10 @@ internal sealed class RingPass<T>
                 return progressed;
             }
             var bytes = _outHeaderSent < RingFrame.Bytes ? _outHeader.AsSpan(_outHeaderSent) : OutBody()[_outBodySent..];
-            int sent = _right.Send(bytes, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
+            int sent = _right.Send(bytes);
+            if (sent == 0)
             {
                 return progressed;
-            }
-            if (error != SocketError.Success)
-            {
-                throw new SocketException((int)error);
             }
             progressed = true;
             if (_outHeaderSent < RingFrame.Bytes)
@@ -240,25 +239,31 @@ internal sealed class RingPass<T>
         ? _sendScratch.AsSpan(0, _outBodyBytes)
         : MemoryMarshal.AsBytes(_buffer.AsSpan(_outBodyAt, _outBodyBytes / Marshal.SizeOf<T>()));
 
-    // Reads until a piece is complete or the left socket has nothing more; true when any byte came in.
+    // Reads until a piece is complete or the left channel has nothing more; true when any byte came in.
     private bool PumpReceive()
     {
         bool progressed = false;
         while (!_receiveDone)
         {
+            _wanted = 1;
+            if (_inBody && _inBodyRead == 0 && _inBodyInScratch && _left.InPlace(_inBodyBytes))
+            {
+                // The whole piece lies in one stretch of shared memory: combine it from there once it has all arrived.
+                var inPlace = _left.Peek(_inBodyBytes);
+                if (inPlace.IsEmpty)
+                {
+                    _wanted = _inBodyBytes;
+                    return progressed;
+                }
+                CompletePiece(inPlace);
+                _left.Consume(_inBodyBytes);
+                return true;
+            }
             var target = _inBody ? InBody()[_inBodyRead..] : _inHeader.AsSpan(_inHeaderRead);
-            int read = _left.Receive(target, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-            {
-                return progressed;
-            }
-            if (error != SocketError.Success)
-            {
-                throw new SocketException((int)error);
-            }
+            int read = _left.Receive(target);
             if (read == 0)
             {
-                throw new EndOfStreamException("the connection was closed by the other side");
+                return progressed;
             }
             progressed = true;
             if (_inBody)
@@ -266,7 +271,7 @@ internal sealed class RingPass<T>
                 _inBodyRead += read;
                 if (_inBodyRead == _inBodyBytes)
                 {
-                    CompletePiece();
+                    CompletePiece(_receiveScratch.AsSpan(0, _inBodyBytes));
                     return true;
                 }
             }
@@ -316,11 +321,11 @@ internal sealed class RingPass<T>
         ? _receiveScratch.AsSpan(0, _inBodyBytes)
         : MemoryMarshal.AsBytes(_buffer.AsSpan(_receiveCursor.At, _receiveCursor.Count));
 
-    private void CompletePiece()
+    // Combines a received piece (in the receive scratch, or in place in shared memory) into the buffer.
+    private void CompletePiece(ReadOnlySpan<byte> scratch)
     {
         bool reducing = _receiveCursor.Step < WorldSize - 1;
         var target = _buffer.AsSpan(_receiveCursor.At, _receiveCursor.Count);
-        var scratch = _receiveScratch.AsSpan(0, _inBodyBytes);
         if (_inBodyInScratch)
         {
             switch (_operation, _wire, reducing)
@@ -354,16 +359,38 @@ internal sealed class RingPass<T>
         _receiveDone = _receiveCursor.Done;
     }
 
-    private void Wait()
+    // Sleeps in poll(2) until the left channel may have bytes or the right one room, or a slice has passed.
+    private void Wait(bool receiving, bool sending)
     {
         _readable.Clear();
         _writable.Clear();
-        if (!_receiveDone)
-            _readable.Add(_left);
-        if (_framePending)
-            _writable.Add(_right);
-        var slice = _framePending || _sendDone ? s_pollSlice : TimeSpan.FromTicks(Math.Min(s_pollSlice.Ticks, _keepAlive.Ticks));
-        Socket.Select(_readable.Count > 0 ? _readable : null, _writable.Count > 0 ? _writable : null, null, slice);
+        // Both must prepare (a shared-memory side raises its sleeping flag); a failure found here names the side that found it.
+        bool sleep = true;
+        if (receiving)
+        {
+            _receiving = true;
+            sleep &= _left.PrepareReceiveWait(_wanted, _readable, _writable);
+        }
+        if (sending)
+        {
+            _receiving = false;
+            sleep &= _right.PrepareSendWait(_readable, _writable);
+        }
+        if (sleep && _readable.Count + _writable.Count > 0)
+        {
+            var slice = _framePending || _sendDone ? s_pollSlice : TimeSpan.FromTicks(Math.Min(s_pollSlice.Ticks, _keepAlive.Ticks));
+            Socket.Select(_readable.Count > 0 ? _readable : null, _writable.Count > 0 ? _writable : null, null, slice);
+        }
+        if (receiving)
+        {
+            _receiving = true;
+            _left.EndWait();
+        }
+        if (sending)
+        {
+            _receiving = false;
+            _right.EndWait();
+        }
     }
 
     /// <summary>Tells the right neighbour which peer failed, unless that neighbour is the failed one; best effort, bounded by the timeout.</summary>
@@ -380,7 +407,7 @@ internal sealed class RingPass<T>
             while (_framePending && clock.Elapsed < _timeout)
             {
                 if (!PumpSend(TimeSpan.Zero))
-                    _right.Poll(s_pollSlice, SelectMode.SelectWrite);
+                    Wait(receiving: false, sending: true);
             }
             var payload = Encoding.UTF8.GetBytes($"{failure.PeerEndpoint}\n{failure.Message}");
             var message = new byte[RingFrame.Bytes + payload.Length];
@@ -389,16 +416,13 @@ internal sealed class RingPass<T>
             var rest = message.AsSpan();
             while (!rest.IsEmpty && clock.Elapsed < _timeout)
             {
-                int sent = _right.Send(rest, SocketFlags.None, out var error);
-                if (error == SocketError.WouldBlock)
-                    _right.Poll(s_pollSlice, SelectMode.SelectWrite);
-                else if (error != SocketError.Success)
-                    return;
-                else
-                    rest = rest[sent..];
+                int sent = _right.Send(rest);
+                if (sent == 0)
+                    Wait(receiving: false, sending: true);
+                rest = rest[sent..];
             }
         }
-        catch (Exception error) when (error is SocketException or ObjectDisposedException or CollectiveFailedException)
+        catch (Exception error) when (error is SocketException or ObjectDisposedException or EndOfStreamException or CollectiveFailedException)
         {
             // The right neighbour is gone too; it will learn from its own sockets.
         }
@@ -409,15 +433,20 @@ internal sealed class RingPass<T>
         var payload = new byte[Math.Clamp(abort.Value, 0, 64 * 1024)];
         var clock = Stopwatch.StartNew();
         int read = 0;
-        while (read < payload.Length && clock.Elapsed < _timeout)
+        try
         {
-            int n = _left.Receive(payload.AsSpan(read), SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-                _left.Poll(s_pollSlice, SelectMode.SelectRead);
-            else if (error != SocketError.Success || n == 0)
-                break;
-            else
+            while (read < payload.Length && clock.Elapsed < _timeout)
+            {
+                _wanted = 1;
+                int n = _left.Receive(payload.AsSpan(read));
+                if (n == 0)
+                    Wait(receiving: true, sending: false);
                 read += n;
+            }
+        }
+        catch (Exception error) when (error is SocketException or ObjectDisposedException or EndOfStreamException)
+        {
+            // The upstream member is gone before its message was whole: pass on what arrived.
         }
         string text = Encoding.UTF8.GetString(payload, 0, read);
         int newline = text.IndexOf('\n', StringComparison.Ordinal);

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace Orchestrator.Trainer.Reduction;
 
 /// <summary>
@@ -8,11 +6,13 @@ namespace Orchestrator.Trainer.Reduction;
 /// Each collective is bounded by <see cref="TcpRingOptions.Timeout"/>: on expiry, a closed socket or a
 /// cancelled token every member's call throws a <see cref="CollectiveFailedException"/> naming the peer,
 /// and this ring is unusable afterwards; the coordinator re-forms the group with a new generation.
+/// A connection whose two ends share the host moves its bytes through shared memory instead of TCP
+/// (<see cref="TcpRingOptions.SharedMemory"/>); the frames, their order and the results are the same.
 /// </summary>
 public sealed class TcpRingAllReduce : IAllReduce, IDisposable
 {
-    private readonly Socket? _left;
-    private readonly Socket? _right;
+    private readonly RingChannel? _left;
+    private readonly RingChannel? _right;
     private readonly byte[] _receiveScratch;
     private readonly byte[] _sendScratch;
     private long _sequence;
@@ -20,18 +20,12 @@ public sealed class TcpRingAllReduce : IAllReduce, IDisposable
     private Exception? _broken;
     private bool _disposed;
 
-    private TcpRingAllReduce(RingGeneration generation, TcpRingOptions options, Socket? left, Socket? right)
+    private TcpRingAllReduce(RingGeneration generation, TcpRingOptions options, RingChannel? left, RingChannel? right)
     {
         Generation = generation;
         Options = options;
         _left = left;
         _right = right;
-        // One thread drives both directions of a collective (RingPass), so the sockets never block.
-        if (left is not null && right is not null)
-        {
-            left.Blocking = false;
-            right.Blocking = false;
-        }
         // The whole per-ring pool: one piece to receive into and one to encode 16-bit floats into.
         _receiveScratch = left is null ? [] : GC.AllocateUninitializedArray<byte>(options.PieceBytes);
         _sendScratch = left is null || options.WireFormat == RingWireFormat.Float32 ? [] : GC.AllocateUninitializedArray<byte>(options.PieceBytes / 2);
@@ -44,6 +38,12 @@ public sealed class TcpRingAllReduce : IAllReduce, IDisposable
     public int Rank => Generation.Rank;
 
     public int WorldSize => Generation.WorldSize;
+
+    /// <summary>How bytes arrive from the left neighbour; null in a ring of one.</summary>
+    public RingTransport? LeftTransport => _left?.Transport;
+
+    /// <summary>How bytes go to the right neighbour; null in a ring of one.</summary>
+    public RingTransport? RightTransport => _right?.Transport;
 
     /// <summary>
     /// Joins generation <paramref name="generation"/>: connects to the right neighbour and accepts the left
@@ -141,14 +141,31 @@ public sealed class TcpRingAllReduce : IAllReduce, IDisposable
                 return;
             }
             var pass = new RingPass<T>(this, _left, _right, buffer, operation, wire, sequence, _receiveScratch, _sendScratch);
-            using (cancellationToken.Register(() =>
+            // The channels' memory stays mapped until the pass has left, even if Dispose or a cancellation closes them meanwhile.
+            _left.Enter();
+            try
             {
-                pass.Fail(new OperationCanceledException($"{operation} call {sequence} was cancelled on rank {Rank}", cancellationToken));
-                Close();
-            }))
+                _right.Enter();
+                try
+                {
+                    using (cancellationToken.Register(() =>
+                    {
+                        pass.Fail(new OperationCanceledException($"{operation} call {sequence} was cancelled on rank {Rank}", cancellationToken));
+                        Close();
+                    }))
+                    {
+                        // A thread of its own: the pass blocks in poll(2) between bursts, and the caller may overlap other work (GradientBuckets).
+                        await Task.Factory.StartNew(pass.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _right.Exit();
+                }
+            }
+            finally
             {
-                // A thread of its own: the pass blocks in poll(2) between bursts, and the caller may overlap other work (GradientBuckets).
-                await Task.Factory.StartNew(pass.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                _left.Exit();
             }
             if (pass.Failure is { } failure)
             {
@@ -165,21 +182,7 @@ public sealed class TcpRingAllReduce : IAllReduce, IDisposable
 
     private void Close()
     {
-        foreach (var socket in new[] { _left, _right })
-        {
-            if (socket is null)
-            {
-                continue;
-            }
-            try
-            {
-                socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception error) when (error is SocketException or ObjectDisposedException)
-            {
-                // Already closed or reset: nothing left to shut.
-            }
-            socket.Dispose();
-        }
+        _left?.Dispose();
+        _right?.Dispose();
     }
 }

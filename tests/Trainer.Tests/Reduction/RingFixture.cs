@@ -5,7 +5,7 @@ namespace Orchestrator.Trainer.Tests.Reduction;
 /// <summary>N ring members on 127.0.0.1 in this test process, each with its own listener on a free port.</summary>
 internal sealed class RingFixture : IDisposable
 {
-    private RingFixture(RingListener[] listeners, TcpRingAllReduce[] members)
+    public RingFixture(RingListener[] listeners, TcpRingAllReduce[] members)
     {
         Listeners = listeners;
         Members = members;

@@ -8,17 +8,22 @@ public sealed class TcpRingAllReduceTests
     // Small pieces so that even short buffers cross several pipelined pieces per segment.
     private static readonly TcpRingOptions s_options = new(TimeSpan.FromSeconds(20)) { PieceBytes = 64 };
 
-    [Theory]
-    [InlineData(2, 0)]
-    [InlineData(2, 1)]
-    [InlineData(2, 1001)]
-    [InlineData(3, 2)]
-    [InlineData(3, 1000)]
-    [InlineData(4, 3)]
-    [InlineData(4, 4099)]
-    public async Task Integer_sum_is_exact_and_float_sum_and_max_within_tolerance(int worldSize, int length)
+    public static TheoryData<int, int, bool> Sizes()
     {
-        using var ring = await RingFixture.StartAsync(worldSize, s_options);
+        var data = new TheoryData<int, int, bool>();
+        foreach (bool sharedMemory in new[] { true, false })
+        {
+            foreach (var (world, length) in new[] { (2, 0), (2, 1), (2, 1001), (3, 2), (3, 1000), (4, 3), (4, 4099) })
+                data.Add(world, length, sharedMemory);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task Integer_sum_is_exact_and_float_sum_and_max_within_tolerance(int worldSize, int length, bool sharedMemory)
+    {
+        using var ring = await RingFixture.StartAsync(worldSize, s_options with { SharedMemory = sharedMemory });
         var random = new Random(length * 31 + worldSize);
         var longs = Enumerable.Range(0, worldSize).Select(_ => Enumerable.Range(0, length).Select(_ => random.NextInt64(-(1L << 58), 1L << 58)).ToArray()).ToArray();
         var floats = Enumerable.Range(0, worldSize).Select(_ => Enumerable.Range(0, length).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray()).ToArray();
@@ -47,11 +52,13 @@ public sealed class TcpRingAllReduceTests
     }
 
     [Theory]
-    [InlineData(RingWireFormat.BFloat16, 8)]
-    [InlineData(RingWireFormat.Float16, 11)]
-    public async Task Sixteen_bit_transfer_is_within_its_tolerance_and_identical_on_every_member(RingWireFormat format, int precisionBits)
+    [InlineData(RingWireFormat.BFloat16, 8, true)]
+    [InlineData(RingWireFormat.Float16, 11, true)]
+    [InlineData(RingWireFormat.BFloat16, 8, false)]
+    [InlineData(RingWireFormat.Float16, 11, false)]
+    public async Task Sixteen_bit_transfer_is_within_its_tolerance_and_identical_on_every_member(RingWireFormat format, int precisionBits, bool sharedMemory)
     {
-        using var ring = await RingFixture.StartAsync(3, s_options with { WireFormat = format });
+        using var ring = await RingFixture.StartAsync(3, s_options with { WireFormat = format, SharedMemory = sharedMemory });
         var random = new Random(7);
         const int Length = 1003;
         var buffers = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, Length).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray()).ToArray();
@@ -94,11 +101,13 @@ public sealed class TcpRingAllReduceTests
         }
     }
 
-    [Fact]
-    public async Task A_member_that_stops_answering_makes_the_others_throw_naming_it_within_the_timeout()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_member_that_stops_answering_makes_the_others_throw_naming_it_within_the_timeout(bool sharedMemory)
     {
         var timeout = TimeSpan.FromMilliseconds(600);
-        using var ring = await RingFixture.StartAsync(3, s_options with { Timeout = timeout });
+        using var ring = await RingFixture.StartAsync(3, s_options with { Timeout = timeout, SharedMemory = sharedMemory });
         var clock = Stopwatch.StartNew();
 
         var waiting = new[] { 0, 2 }.Select(r => ring.Members[r].SumAsync(new float[100], CancellationToken.None)).ToArray();
@@ -113,10 +122,12 @@ public sealed class TcpRingAllReduceTests
         Assert.InRange(clock.Elapsed, timeout, timeout * 4);
     }
 
-    [Fact]
-    public async Task A_member_that_closes_makes_its_neighbours_fail_at_once_naming_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_member_that_closes_makes_its_neighbours_fail_at_once_naming_it(bool sharedMemory)
     {
-        using var ring = await RingFixture.StartAsync(2, s_options);
+        using var ring = await RingFixture.StartAsync(2, s_options with { SharedMemory = sharedMemory });
         var clock = Stopwatch.StartNew();
         var waiting = ring.Members[0].SumAsync(new long[10], CancellationToken.None);
 
@@ -129,10 +140,12 @@ public sealed class TcpRingAllReduceTests
         Assert.Contains("re-form the group", again.Message);
     }
 
-    [Fact]
-    public async Task Cancellation_ends_the_call_at_once_and_the_peer_learns_who_left()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cancellation_ends_the_call_at_once_and_the_peer_learns_who_left(bool sharedMemory)
     {
-        using var ring = await RingFixture.StartAsync(2, s_options);
+        using var ring = await RingFixture.StartAsync(2, s_options with { SharedMemory = sharedMemory });
         using var cancel = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var waiting = ring.Members[0].SumAsync(new float[10], cancel.Token);
@@ -145,10 +158,12 @@ public sealed class TcpRingAllReduceTests
         Assert.True(clock.Elapsed < s_options.Timeout / 2, $"took {clock.Elapsed}");
     }
 
-    [Fact]
-    public async Task Members_running_different_collectives_fail_with_the_mismatch()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Members_running_different_collectives_fail_with_the_mismatch(bool sharedMemory)
     {
-        using var ring = await RingFixture.StartAsync(2, s_options);
+        using var ring = await RingFixture.StartAsync(2, s_options with { SharedMemory = sharedMemory });
         var sum = ring.Members[0].SumAsync(new long[4], CancellationToken.None);
         var max = ring.Members[1].MaxAsync(new float[4], CancellationToken.None);
 
