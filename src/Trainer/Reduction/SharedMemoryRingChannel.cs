@@ -3,9 +3,11 @@ using System.IO.MemoryMappedFiles;
 using System.Net.Sockets;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Win32.SafeHandles;
 
 namespace Orchestrator.Trainer.Reduction;
 
@@ -333,7 +335,16 @@ internal sealed unsafe partial class SharedMemoryRingChannel : RingChannel
         try
         {
             if (create)
+            {
                 stream.SetLength(bytes);
+                // A tmpfs file is sparse: a page first written when /dev/shm is full (a container's 64 MiB default) would
+                // kill the process with SIGBUS mid-collective. Reserving every page now turns that into a fallback to TCP.
+                int error = Reserve(stream.SafeFileHandle, 0, bytes);
+                if (error != 0)
+                {
+                    throw new IOException($"cannot reserve {bytes} bytes in {Folder} (errno {error})");
+                }
+            }
             else if (stream.Length != bytes)
             {
                 stream.Dispose();
@@ -366,6 +377,10 @@ internal sealed unsafe partial class SharedMemoryRingChannel : RingChannel
             return null;
         }
     }
+
+    // posix_fallocate(3) returns the error number instead of setting errno.
+    [LibraryImport("libc", EntryPoint = "posix_fallocate")]
+    private static partial int Reserve(SafeFileHandle file, long offset, long length);
 
     [GeneratedRegex("^orchestrator-ring-[0-9]+-[0-9a-f]{32}$")]
     private static partial Regex RingFileName();
