@@ -4,7 +4,7 @@ using Orchestrator.Core.RunSpec;
 namespace Orchestrator.DataLoader.Shards;
 
 /// <summary>Writes the shards of rows [start, start + count) to the file path it is given, and reports rows done to advance.</summary>
-public delegate Task WriteSyntheticShard(string path, long start, int count, Action<long> advance, CancellationToken ct);
+internal delegate Task WriteSyntheticShard(string path, long start, int count, Action<long> advance, CancellationToken ct);
 
 /// <summary>
 /// The folder protocol that the synthetic image and video sets share: training rows 0..TrainRows-1 into TrainDir
@@ -16,7 +16,7 @@ public delegate Task WriteSyntheticShard(string path, long start, int count, Act
 /// error rather than silently reused. A folder without the marker (an interrupted make) is written again; the output
 /// is deterministic.
 /// </remarks>
-public static class SyntheticSetWriter
+internal static class SyntheticSetWriter
 {
     public const string MarkerName = "_SUCCESS";
 
